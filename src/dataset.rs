@@ -1,0 +1,478 @@
+//! Reading labelled paragraphs: TSV, CSV or JSON Lines, each with named columns.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// File formats for labelled data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Tsv,
+    Csv,
+    JsonLines,
+}
+
+impl Format {
+    /// Guesses the format from the file extension.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "tsv" | "tab" => Some(Format::Tsv),
+            "csv" => Some(Format::Csv),
+            "jsonl" | "ndjson" | "json" => Some(Format::JsonLines),
+            _ => None,
+        }
+    }
+}
+
+/// Which columns hold what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns {
+    pub text: String,
+    pub label: String,
+    pub group: String,
+}
+
+impl Default for Columns {
+    fn default() -> Self {
+        Columns {
+            text: "text".into(),
+            label: "label".into(),
+            group: "doc".into(),
+        }
+    }
+}
+
+/// The annotator's confidence in a label (labelling guide, rule 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strength {
+    Clear,
+    Weak,
+}
+
+/// One labelled paragraph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// The article (cross-validation group) it belongs to.
+    pub group: String,
+    /// Position in the article, where the file has a `para` column.
+    pub para: Option<String>,
+    pub text: String,
+    pub label: String,
+    pub strength: Option<Strength>,
+    /// 1-based line (TSV/CSV: of the record's start) for error messages.
+    pub line: u64,
+}
+
+/// A labelled-data file, validated.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub path: PathBuf,
+    pub columns: Columns,
+    pub examples: Vec<Example>,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// Non-fatal observations the caller should show the user.
+    pub warnings: Vec<String>,
+}
+
+impl Dataset {
+    /// Sorted class names.
+    pub fn classes(&self) -> Vec<String> {
+        self.class_counts().into_keys().collect()
+    }
+
+    pub fn class_counts(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for e in &self.examples {
+            *counts.entry(e.label.clone()).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Number of distinct groups.
+    pub fn n_groups(&self) -> usize {
+        let mut g: Vec<&str> = self.examples.iter().map(|e| e.group.as_str()).collect();
+        g.sort_unstable();
+        g.dedup();
+        g.len()
+    }
+
+    /// Checks that the data can train a classifier: two classes, none used only once.
+    pub fn check_trainable(&self) -> Result<()> {
+        let counts = self.class_counts();
+        if counts.len() < 2 {
+            return Err(Error::Unusable {
+                path: self.path.clone(),
+                message: format!(
+                    "only one label ({}) in column `{}`; a classifier needs at least two",
+                    counts.keys().next().map(String::as_str).unwrap_or("none"),
+                    self.columns.label
+                ),
+            });
+        }
+        if let Some((label, _)) = counts.iter().find(|(_, &n)| n == 1) {
+            let line = self
+                .examples
+                .iter()
+                .find(|e| &e.label == label)
+                .map(|e| e.line)
+                .unwrap_or(0);
+            return Err(Error::data(
+                &self.path,
+                line,
+                format!(
+                    "label `{label}` is used only once; fix the typo or add more examples of it"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Reads and validates a labelled-data file.
+pub fn read_dataset(path: &Path, columns: &Columns, format: Option<Format>) -> Result<Dataset> {
+    let format = format
+        .or_else(|| Format::from_path(path))
+        .ok_or_else(|| Error::Unusable {
+            path: path.to_path_buf(),
+            message: "unknown file extension; use .tsv, .csv or .jsonl, or pass --format".into(),
+        })?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read labels", e))?;
+    let text = crate::decode::decode(path, &bytes)?;
+    let sha256 = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let mut warnings = Vec::new();
+    let records = match format {
+        Format::Tsv => read_delimited(path, &text, b'\t', columns)?,
+        Format::Csv => read_delimited(path, &text, b',', columns)?,
+        Format::JsonLines => read_jsonl(path, &text, columns)?,
+    };
+    let mut examples = Vec::with_capacity(records.len());
+    let mut has_group = true;
+    for r in records {
+        let text = crate::split::clean_line(&r.text);
+        if text.is_empty() {
+            return Err(Error::data(
+                path,
+                r.line,
+                format!(
+                    "empty `{}` field; remove the row or fill it in",
+                    columns.text
+                ),
+            ));
+        }
+        let label = r.label.trim().to_owned();
+        if label.is_empty() {
+            return Err(Error::data(
+                path,
+                r.line,
+                format!("empty `{}` field; every row needs a label", columns.label),
+            ));
+        }
+        let strength = match r.strength.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) if s.eq_ignore_ascii_case("clear") => Some(Strength::Clear),
+            Some(s) if s.eq_ignore_ascii_case("weak") => Some(Strength::Weak),
+            Some(s) => {
+                return Err(Error::data(
+                    path,
+                    r.line,
+                    format!("strength `{s}` is neither `clear` nor `weak`"),
+                ));
+            }
+        };
+        let group = match r.group {
+            Some(g) if !g.trim().is_empty() => g.trim().to_owned(),
+            Some(_) => {
+                return Err(Error::data(
+                    path,
+                    r.line,
+                    format!(
+                        "empty `{}` field; every row needs its article id",
+                        columns.group
+                    ),
+                ))
+            }
+            None => {
+                has_group = false;
+                format!("line-{}", r.line)
+            }
+        };
+        examples.push(Example {
+            group,
+            para: r.para.map(|p| p.trim().to_owned()),
+            text,
+            label,
+            strength,
+            line: r.line,
+        });
+    }
+    if examples.is_empty() {
+        return Err(Error::Unusable {
+            path: path.to_path_buf(),
+            message: "no labelled rows".into(),
+        });
+    }
+    if !has_group {
+        warnings.push(format!(
+            "{}: no `{}` column, so every row is its own group; name the article column with --group-col to keep articles together in cross-validation",
+            path.display(),
+            columns.group
+        ));
+    }
+    let mut seen: HashMap<(&str, &str), u64> = HashMap::new();
+    for e in &examples {
+        if let Some(p) = &e.para {
+            if let Some(first) = seen.insert((&e.group, p), e.line) {
+                return Err(Error::data(
+                    path,
+                    e.line,
+                    format!(
+                        "duplicate paragraph id {}:{} (first at line {first}); ids must be unique",
+                        e.group, p
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(Dataset {
+        path: path.to_path_buf(),
+        columns: columns.clone(),
+        examples,
+        sha256,
+        warnings,
+    })
+}
+
+struct RawRecord {
+    line: u64,
+    text: String,
+    label: String,
+    group: Option<String>,
+    para: Option<String>,
+    strength: Option<String>,
+}
+
+fn missing(path: &Path, column: &str, found: &[String], flag: &'static str) -> Error {
+    Error::MissingColumn {
+        path: path.to_path_buf(),
+        column: column.to_owned(),
+        found: found.join(", "),
+        flag,
+    }
+}
+
+fn read_delimited(
+    path: &Path,
+    text: &str,
+    delimiter: u8,
+    columns: &Columns,
+) -> Result<Vec<RawRecord>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let csv_err = |e: csv::Error| {
+        let line = e.position().map(|p| p.line()).unwrap_or(0);
+        let message = match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => {
+                format!("{len} fields where the header has {expected_len}; check for a stray or missing delimiter")
+            }
+            _ => format!("{e}"),
+        };
+        Error::data(path, line, message)
+    };
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(csv_err)?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let find = |name: &str| header.iter().position(|h| h == name);
+    let text_i =
+        find(&columns.text).ok_or_else(|| missing(path, &columns.text, &header, "--text-col"))?;
+    let label_i = find(&columns.label)
+        .ok_or_else(|| missing(path, &columns.label, &header, "--label-col"))?;
+    let group_i = find(&columns.group);
+    if group_i.is_none() && columns.group != Columns::default().group {
+        return Err(missing(path, &columns.group, &header, "--group-col"));
+    }
+    let para_i = find("para");
+    let strength_i = find("strength");
+    let mut out = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(csv_err)?;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let get = |i: usize| rec.get(i).unwrap_or("").to_owned();
+        out.push(RawRecord {
+            line,
+            text: get(text_i),
+            label: get(label_i),
+            group: group_i.map(get),
+            para: para_i.map(get),
+            strength: strength_i.map(get),
+        });
+    }
+    Ok(out)
+}
+
+fn read_jsonl(path: &Path, text: &str, columns: &Columns) -> Result<Vec<RawRecord>> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let lineno = i as u64 + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| Error::data(path, lineno, format!("not a JSON object ({e})")))?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| Error::data(path, lineno, "not a JSON object"))?;
+        let field = |name: &str| -> Result<Option<String>> {
+            match obj.get(name) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+                Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+                Some(serde_json::Value::Bool(b)) => Ok(Some(b.to_string())),
+                Some(_) => Err(Error::data(
+                    path,
+                    lineno,
+                    format!("field `{name}` must be a string or number"),
+                )),
+            }
+        };
+        let keys: Vec<String> = obj.keys().cloned().collect();
+        let text = field(&columns.text)?
+            .ok_or_else(|| missing(path, &columns.text, &keys, "--text-col"))?;
+        let label = field(&columns.label)?
+            .ok_or_else(|| missing(path, &columns.label, &keys, "--label-col"))?;
+        let group = field(&columns.group)?;
+        if group.is_none() && columns.group != Columns::default().group {
+            return Err(missing(path, &columns.group, &keys, "--group-col"));
+        }
+        out.push(RawRecord {
+            line: lineno,
+            text,
+            label,
+            group,
+            para: field("para")?,
+            strength: field("strength")?,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(name: &str, body: &str, columns: &Columns) -> Result<Dataset> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        read_dataset(&p, columns, None)
+    }
+
+    #[test]
+    fn reads_tsv_csv_and_jsonl_alike() {
+        let c = Columns::default();
+        let tsv = read(
+            "a.tsv",
+            "doc\tpara\tlabel\tstrength\ttext\nd1\t1\tx\tclear\tOne  text\nd1\t2\ty\tweak\tTwo\n",
+            &c,
+        )
+        .unwrap();
+        let csv = read(
+            "a.csv",
+            "doc,label,text\nd1,x,\"One, quoted \"\"text\"\"\"\nd2,y,Two\n",
+            &c,
+        )
+        .unwrap();
+        let jsonl = read("a.jsonl", "{\"doc\":1,\"label\":\"x\",\"text\":\"One\"}\n\n{\"doc\":2,\"label\":\"y\",\"text\":\"Two\"}\n", &c).unwrap();
+        assert_eq!(tsv.examples[0].text, "One text");
+        assert_eq!(tsv.examples[1].strength, Some(Strength::Weak));
+        assert_eq!(tsv.examples[1].line, 3);
+        assert_eq!(csv.examples[0].text, "One, quoted \"text\"");
+        assert_eq!(jsonl.examples[1].group, "2");
+        assert_eq!(jsonl.examples[1].line, 3);
+        assert_eq!(tsv.classes(), ["x", "y"]);
+    }
+
+    #[test]
+    fn missing_column_names_what_was_found() {
+        let err = read("a.tsv", "doc\tlabel\tbody\nd\tx\tt\n", &Columns::default()).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("no column named `text`")
+                && msg.contains("body")
+                && msg.contains("--text-col"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn ragged_rows_and_empty_fields_name_the_line() {
+        let err = read(
+            "a.tsv",
+            "doc\tlabel\ttext\nd\tx\tt\nd\ty\n",
+            &Columns::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Data { line: 3, .. }), "{err}");
+        let err = read("a.tsv", "doc\tlabel\ttext\nd\tx\t  \n", &Columns::default()).unwrap_err();
+        assert!(matches!(err, Error::Data { line: 2, .. }), "{err}");
+    }
+
+    #[test]
+    fn duplicate_ids_and_rare_labels_are_errors() {
+        let err = read(
+            "a.tsv",
+            "doc\tpara\tlabel\ttext\nd\t1\tx\ta\nd\t1\ty\tb\n",
+            &Columns::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("duplicate paragraph id d:1"),
+            "{err}"
+        );
+        let d = read(
+            "a.tsv",
+            "doc\tlabel\ttext\nd\tx\ta\nd\tx\tb\ne\ty\tc\n",
+            &Columns::default(),
+        )
+        .unwrap();
+        let err = d.check_trainable().unwrap_err();
+        assert!(err.to_string().contains("`y` is used only once"), "{err}");
+        let d = read(
+            "a.tsv",
+            "doc\tlabel\ttext\nd\tx\ta\nd\tx\tb\n",
+            &Columns::default(),
+        )
+        .unwrap();
+        assert!(d
+            .check_trainable()
+            .unwrap_err()
+            .to_string()
+            .contains("only one label"));
+    }
+
+    #[test]
+    fn missing_default_group_column_warns_and_uses_rows() {
+        let d = read("a.csv", "label,text\nx,a\ny,b\n", &Columns::default()).unwrap();
+        assert_eq!(d.n_groups(), 2);
+        assert_eq!(d.warnings.len(), 1);
+    }
+}

@@ -1,0 +1,129 @@
+//! Turning a file's bytes into text: byte-order marks, UTF-16, line endings, binary detection.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Reads a whole file and decodes it with [`decode`].
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read file", e))?;
+    decode(path, &bytes)
+}
+
+/// Decodes bytes as UTF-8 (a leading byte-order mark is dropped) or, when a UTF-16 byte-order
+/// mark says so, as UTF-16. Line endings become `\n`. NUL bytes mean a binary file and invalid
+/// UTF-8 is an error naming the line: guessing an encoding would silently change the text.
+pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
+    let text = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        decode_utf16(path, rest, u16::from_le_bytes)?
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        decode_utf16(path, rest, u16::from_be_bytes)?
+    } else {
+        let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+        if let Some(pos) = body.iter().position(|&b| b == 0) {
+            return Err(Error::Encoding {
+                path: path.to_path_buf(),
+                line: line_of(body, pos),
+                problem: "NUL byte: this looks like a binary file, not text".into(),
+                hint: "pass plain text, Markdown or HTML files",
+            });
+        }
+        match std::str::from_utf8(body) {
+            Ok(s) => s.to_owned(),
+            Err(e) => {
+                return Err(Error::Encoding {
+                    path: path.to_path_buf(),
+                    line: line_of(body, e.valid_up_to()),
+                    problem: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+                    hint: "re-save the file as UTF-8",
+                })
+            }
+        }
+    };
+    Ok(normalize_newlines(text))
+}
+
+fn decode_utf16(path: &Path, body: &[u8], word: fn([u8; 2]) -> u16) -> Result<String> {
+    if !body.len().is_multiple_of(2) {
+        return Err(Error::Encoding {
+            path: path.to_path_buf(),
+            line: 1,
+            problem: "UTF-16 byte-order mark but an odd number of bytes".into(),
+            hint: "re-save the file as UTF-8",
+        });
+    }
+    let units = body.chunks_exact(2).map(|c| word([c[0], c[1]]));
+    let mut out = String::with_capacity(body.len() / 2);
+    let mut line = 1;
+    for ch in char::decode_utf16(units) {
+        match ch {
+            Ok('\0') | Err(_) => {
+                return Err(Error::Encoding {
+                    path: path.to_path_buf(),
+                    line,
+                    problem: "invalid UTF-16 text".into(),
+                    hint: "re-save the file as UTF-8",
+                })
+            }
+            Ok(c) => {
+                if c == '\n' {
+                    line += 1;
+                }
+                out.push(c);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// 1-based line number of a byte offset.
+fn line_of(bytes: &[u8], offset: usize) -> u64 {
+    1 + bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+}
+
+/// CRLF and lone CR become LF, so every later stage sees one kind of line ending.
+fn normalize_newlines(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(bytes: &[u8]) -> Result<String> {
+        decode(Path::new("t.txt"), bytes)
+    }
+
+    #[test]
+    fn strips_bom_and_normalizes_line_endings() {
+        assert_eq!(d(b"\xEF\xBB\xBFa\r\nb\rc\n").unwrap(), "a\nb\nc\n");
+    }
+
+    #[test]
+    fn decodes_utf16_with_bom() {
+        let mut le = vec![0xFF, 0xFE];
+        for u in "Hi\r\nthere".encode_utf16() {
+            le.extend_from_slice(&u.to_le_bytes());
+        }
+        assert_eq!(d(&le).unwrap(), "Hi\nthere");
+        let mut be = vec![0xFE, 0xFF];
+        for u in "Kabul".encode_utf16() {
+            be.extend_from_slice(&u.to_be_bytes());
+        }
+        assert_eq!(d(&be).unwrap(), "Kabul");
+    }
+
+    #[test]
+    fn reports_line_of_bad_bytes() {
+        let err = d(b"ok\nstill ok\nbad \xFF here").unwrap_err();
+        assert!(matches!(err, Error::Encoding { line: 3, .. }), "{err}");
+        let err = d(b"one\n\x89PNG\0\0").unwrap_err();
+        assert!(matches!(err, Error::Encoding { line: 2, .. }), "{err}");
+    }
+}

@@ -1,0 +1,126 @@
+//! The one error type of the library.
+//!
+//! Every variant carries enough structure (path, line, expected vs found) for the binary to print
+//! one line that says what went wrong, where, and what to do about it.
+
+use std::path::PathBuf;
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in slant's library.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file or directory could not be read or written.
+    #[error("{}: {action}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Input bytes are not text slant can decode.
+    #[error("{} line {line}: {problem}; {hint}", path.display())]
+    Encoding {
+        path: PathBuf,
+        line: u64,
+        problem: String,
+        hint: &'static str,
+    },
+
+    /// A labelled-data file is malformed at a given record.
+    #[error("{} line {line}: {message}", path.display())]
+    Data {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+
+    /// A required column is absent from a labelled-data file's header.
+    #[error(
+        "{}: no column named `{column}` (found: {found}); name the right one with {flag}",
+        path.display()
+    )]
+    MissingColumn {
+        path: PathBuf,
+        column: String,
+        found: String,
+        flag: &'static str,
+    },
+
+    /// The data cannot train a model (too few classes, groups or rows).
+    #[error("{}: {message}", path.display())]
+    Unusable { path: PathBuf, message: String },
+
+    /// A model file was written by an incompatible format version.
+    #[error(
+        "{}: model format version {found} is not supported (this slant reads version {expected}); retrain it with `slant train`",
+        path.display()
+    )]
+    ModelVersion {
+        path: PathBuf,
+        found: u32,
+        expected: u32,
+    },
+
+    /// A model file is not a valid slant model.
+    #[error("{}: not a valid slant model: {message}; retrain it with `slant train`", path.display())]
+    ModelInvalid { path: PathBuf, message: String },
+
+    /// A hyper-parameter is out of range; checked before any fitting starts.
+    #[error("invalid parameter `{name}`: {message}")]
+    Param { name: &'static str, message: String },
+
+    /// Dense training features would not fit the memory budget.
+    #[error(
+        "training matrix of {rows} paragraphs x {features} features needs {needed_mib} MiB, over the {limit_mib} MiB limit; lower --max-features"
+    )]
+    TooLarge {
+        rows: usize,
+        features: usize,
+        needed_mib: u64,
+        limit_mib: u64,
+    },
+
+    /// The optimiser failed.
+    #[error("training failed: {0}")]
+    Fit(String),
+}
+
+impl Error {
+    pub(crate) fn io(
+        path: impl Into<PathBuf>,
+        action: &'static str,
+        source: std::io::Error,
+    ) -> Self {
+        Error::Io {
+            path: path.into(),
+            action,
+            source,
+        }
+    }
+
+    pub(crate) fn data(path: impl Into<PathBuf>, line: u64, message: impl Into<String>) -> Self {
+        Error::Data {
+            path: path.into(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn model(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::ModelInvalid {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn param(name: &'static str, message: impl Into<String>) -> Self {
+        Error::Param {
+            name,
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,502 @@
+//! Honest evaluation: grouped cross-validation with the featurizer refit in every fold, a saved
+//! model on held-out data, metrics, the majority-class baseline, and bootstrap intervals.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::dataset::{Dataset, Strength};
+use crate::error::{Error, Result};
+use crate::model::{fingerprint, Pipeline, StanceModel, TrainConfig};
+use crate::tfidf::TransformBuf;
+
+/// Number of bootstrap resamples behind every interval.
+pub const BOOTSTRAP_RESAMPLES: usize = 1000;
+
+/// How paragraphs are split into folds. Groups (articles) never straddle a fold boundary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FoldScheme {
+    /// One fold per group.
+    LeaveOneGroupOut,
+    /// K folds of whole groups, balanced by paragraph count.
+    GroupKFold(usize),
+}
+
+impl FoldScheme {
+    fn describe(&self, n_folds: usize) -> String {
+        match self {
+            FoldScheme::LeaveOneGroupOut => format!("leave-one-group-out ({n_folds} folds)"),
+            FoldScheme::GroupKFold(k) => format!("grouped {k}-fold"),
+        }
+    }
+}
+
+/// Per-class precision, recall, F1 and support.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassMetrics {
+    pub label: String,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub support: usize,
+}
+
+/// Metrics of one set of predictions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metrics {
+    pub n: usize,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+    pub per_class: Vec<ClassMetrics>,
+    /// `confusion[true][predicted]`.
+    pub confusion: Vec<Vec<usize>>,
+}
+
+/// Computes metrics over `labels`; macro-F1 averages the labels that occur in the truth or the
+/// predictions (as scikit-learn does by default).
+pub fn metrics(labels: &[String], truth: &[usize], pred: &[usize]) -> Metrics {
+    let k = labels.len();
+    let mut confusion = vec![vec![0usize; k]; k];
+    for (&t, &p) in truth.iter().zip(pred) {
+        confusion[t][p] += 1;
+    }
+    let n = truth.len();
+    let correct: usize = (0..k).map(|i| confusion[i][i]).sum();
+    let mut per_class = Vec::with_capacity(k);
+    let mut f1_sum = 0.0;
+    let mut present = 0;
+    for (i, label) in labels.iter().enumerate() {
+        let support: usize = confusion[i].iter().sum();
+        let predicted: usize = confusion.iter().map(|row| row[i]).sum();
+        let tp = confusion[i][i] as f64;
+        let precision = if predicted > 0 {
+            tp / predicted as f64
+        } else {
+            0.0
+        };
+        let recall = if support > 0 {
+            tp / support as f64
+        } else {
+            0.0
+        };
+        let f1 = if precision + recall > 0.0 {
+            2.0 * precision * recall / (precision + recall)
+        } else {
+            0.0
+        };
+        if support > 0 || predicted > 0 {
+            f1_sum += f1;
+            present += 1;
+        }
+        per_class.push(ClassMetrics {
+            label: label.clone(),
+            precision,
+            recall,
+            f1,
+            support,
+        });
+    }
+    Metrics {
+        n,
+        accuracy: if n > 0 {
+            correct as f64 / n as f64
+        } else {
+            0.0
+        },
+        macro_f1: if present > 0 {
+            f1_sum / present as f64
+        } else {
+            0.0
+        },
+        per_class,
+        confusion,
+    }
+}
+
+/// Predictions gathered from an evaluation, one entry per evaluated paragraph.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub truth: Vec<usize>,
+    pub pred: Vec<usize>,
+    /// The majority-class baseline's prediction.
+    pub baseline: Vec<usize>,
+    /// Group index of each paragraph (bootstrap resamples groups).
+    pub group: Vec<usize>,
+    pub strength: Vec<Option<Strength>>,
+}
+
+/// Figures for one subset of paragraphs.
+#[derive(Debug, Clone)]
+pub struct Scores {
+    pub metrics: Metrics,
+    pub baseline: Metrics,
+    pub accuracy_ci95: [f64; 2],
+    pub macro_f1_ci95: [f64; 2],
+    pub groups: usize,
+}
+
+/// An evaluation report.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// What was evaluated, e.g. "leave-one-group-out (5 folds)" or "saved model on held-out data".
+    pub scheme: String,
+    pub folds: usize,
+    pub labels: Vec<String>,
+    pub all: Scores,
+    /// The same figures on paragraphs labelled `clear`, when the data has strengths.
+    pub clear: Option<Scores>,
+    /// Paragraphs left out because the model was trained on them.
+    pub excluded_training: usize,
+}
+
+fn scores(labels: &[String], o: &Outcome, keep: &[usize], seed: u64) -> Scores {
+    let pick = |v: &[usize]| keep.iter().map(|&i| v[i]).collect::<Vec<_>>();
+    let (truth, pred, base) = (pick(&o.truth), pick(&o.pred), pick(&o.baseline));
+    let group = pick(&o.group);
+    let (accuracy_ci95, macro_f1_ci95) = bootstrap(labels, &truth, &pred, &group, seed);
+    let mut groups = group.clone();
+    groups.sort_unstable();
+    groups.dedup();
+    Scores {
+        metrics: metrics(labels, &truth, &pred),
+        baseline: metrics(labels, &truth, &base),
+        accuracy_ci95,
+        macro_f1_ci95,
+        groups: groups.len(),
+    }
+}
+
+/// Percentile 95% intervals for accuracy and macro-F1 from resampling whole groups (articles)
+/// with replacement: paragraphs of one article are not independent, so resampling paragraphs
+/// would give intervals that are too narrow.
+pub fn bootstrap(
+    labels: &[String],
+    truth: &[usize],
+    pred: &[usize],
+    group: &[usize],
+    seed: u64,
+) -> ([f64; 2], [f64; 2]) {
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    let mut ids: Vec<usize> = group.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for &g in &ids {
+        members.push((0..group.len()).filter(|&i| group[i] == g).collect());
+    }
+    if members.is_empty() {
+        return ([0.0, 0.0], [0.0, 0.0]);
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut accs = Vec::with_capacity(BOOTSTRAP_RESAMPLES);
+    let mut f1s = Vec::with_capacity(BOOTSTRAP_RESAMPLES);
+    let (mut t, mut p) = (Vec::new(), Vec::new());
+    for _ in 0..BOOTSTRAP_RESAMPLES {
+        t.clear();
+        p.clear();
+        for _ in 0..members.len() {
+            let g = &members[rng.gen_range(0..members.len())];
+            t.extend(g.iter().map(|&i| truth[i]));
+            p.extend(g.iter().map(|&i| pred[i]));
+        }
+        let m = metrics(labels, &t, &p);
+        accs.push(m.accuracy);
+        f1s.push(m.macro_f1);
+    }
+    (
+        percentile_interval(&mut accs),
+        percentile_interval(&mut f1s),
+    )
+}
+
+fn percentile_interval(v: &mut [f64]) -> [f64; 2] {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let lo = ((n as f64) * 0.025).floor() as usize;
+    let hi = (((n as f64) * 0.975).ceil() as usize).clamp(1, n) - 1;
+    [v[lo.min(n - 1)], v[hi]]
+}
+
+fn summarize(
+    scheme: String,
+    folds: usize,
+    labels: Vec<String>,
+    o: Outcome,
+    excluded: usize,
+    seed: u64,
+) -> Evaluation {
+    let all_idx: Vec<usize> = (0..o.truth.len()).collect();
+    let all = scores(&labels, &o, &all_idx, seed);
+    let has_strength = o.strength.iter().any(Option::is_some);
+    let clear = has_strength.then(|| {
+        let idx: Vec<usize> = (0..o.truth.len())
+            .filter(|&i| o.strength[i] == Some(Strength::Clear))
+            .collect();
+        scores(&labels, &o, &idx, seed)
+    });
+    Evaluation {
+        scheme,
+        folds,
+        labels,
+        all,
+        clear,
+        excluded_training: excluded,
+    }
+}
+
+/// Index of the most frequent label; ties go to the first label in sorted order.
+fn majority(y: impl Iterator<Item = usize>, k: usize) -> usize {
+    let mut counts = vec![0usize; k];
+    y.for_each(|c| counts[c] += 1);
+    let max = counts.iter().copied().max().unwrap_or(0);
+    counts.iter().position(|&c| c == max).unwrap_or(0)
+}
+
+/// Group index per example (groups in sorted order) and the number of groups.
+fn group_indices(data: &Dataset) -> (Vec<usize>, usize) {
+    let mut names: Vec<&str> = data.examples.iter().map(|e| e.group.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let idx = data
+        .examples
+        .iter()
+        .map(|e| {
+            names
+                .binary_search(&e.group.as_str())
+                .expect("group present")
+        })
+        .collect();
+    (idx, names.len())
+}
+
+/// Assigns each group to a fold.
+pub fn assign_folds(group_sizes: &[usize], scheme: FoldScheme) -> Result<Vec<usize>> {
+    let n = group_sizes.len();
+    match scheme {
+        FoldScheme::LeaveOneGroupOut => {
+            if n < 2 {
+                return Err(Error::param(
+                    "folds",
+                    format!("cross-validation needs at least 2 groups (articles), found {n}"),
+                ));
+            }
+            Ok((0..n).collect())
+        }
+        FoldScheme::GroupKFold(k) => {
+            if k < 2 || k > n {
+                return Err(Error::param(
+                    "folds",
+                    format!("needs 2 <= K <= {n} (the number of groups), got {k}"),
+                ));
+            }
+            // Largest groups first, each to the currently smallest fold (scikit-learn's GroupKFold).
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by(|&a, &b| group_sizes[b].cmp(&group_sizes[a]).then(a.cmp(&b)));
+            let mut load = vec![0usize; k];
+            let mut fold = vec![0usize; n];
+            for g in order {
+                let f = (0..k).min_by_key(|&f| (load[f], f)).expect("k >= 2");
+                fold[g] = f;
+                load[f] += group_sizes[g];
+            }
+            Ok(fold)
+        }
+    }
+}
+
+/// Grouped cross-validation: the featurizer and model are refit on every fold's training part.
+pub fn cross_validate(
+    data: &Dataset,
+    config: &TrainConfig,
+    scheme: FoldScheme,
+    seed: u64,
+) -> Result<Evaluation> {
+    config.check()?;
+    data.check_trainable()?;
+    let labels = data.classes();
+    let y: Vec<usize> = data
+        .examples
+        .iter()
+        .map(|e| labels.binary_search(&e.label).expect("label present"))
+        .collect();
+    let (group, n_groups) = group_indices(data);
+    let mut sizes = vec![0usize; n_groups];
+    group.iter().for_each(|&g| sizes[g] += 1);
+    let fold_of_group = assign_folds(&sizes, scheme)?;
+    let n_folds = fold_of_group.iter().max().map_or(0, |m| m + 1);
+    let fold: Vec<usize> = group.iter().map(|&g| fold_of_group[g]).collect();
+
+    let k = labels.len();
+    let results: Vec<Result<Vec<(usize, usize, usize)>>> = (0..n_folds)
+        .into_par_iter()
+        .map(|f| {
+            let train: Vec<usize> = (0..y.len()).filter(|&i| fold[i] != f).collect();
+            let test: Vec<usize> = (0..y.len()).filter(|&i| fold[i] == f).collect();
+            let texts: Vec<&str> = train
+                .iter()
+                .map(|&i| data.examples[i].text.as_str())
+                .collect();
+            let ys: Vec<usize> = train.iter().map(|&i| y[i]).collect();
+            let pipeline = Pipeline::fit(config, &texts, &ys, &labels)?;
+            let base = majority(ys.iter().copied(), k);
+            let mut buf = TransformBuf::default();
+            Ok(test
+                .into_iter()
+                .map(|i| {
+                    let probs = pipeline.probabilities(&data.examples[i].text, &mut buf);
+                    (i, argmax(&probs), base)
+                })
+                .collect())
+        })
+        .collect();
+    let mut pred = vec![0; y.len()];
+    let mut baseline = vec![0; y.len()];
+    for r in results {
+        for (i, p, b) in r? {
+            pred[i] = p;
+            baseline[i] = b;
+        }
+    }
+    let outcome = Outcome {
+        truth: y,
+        pred,
+        baseline,
+        group,
+        strength: data.examples.iter().map(|e| e.strength).collect(),
+    };
+    Ok(summarize(
+        scheme.describe(n_folds),
+        n_folds,
+        labels,
+        outcome,
+        0,
+        seed,
+    ))
+}
+
+/// Index of the largest value; ties go to the first.
+pub fn argmax(v: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, x) in v.iter().enumerate() {
+        if *x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Scores a saved model on labelled data it was not trained on. Paragraphs whose text the model
+/// was trained on are left out and counted, so a training score can never pass as a held-out one.
+pub fn evaluate_model(model: &StanceModel, data: &Dataset, seed: u64) -> Result<Evaluation> {
+    let trained: std::collections::HashSet<&str> = model
+        .provenance
+        .training_fingerprints
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let held_out: Vec<usize> = (0..data.examples.len())
+        .filter(|&i| !trained.contains(fingerprint(&data.examples[i].text).as_str()))
+        .collect();
+    let excluded = data.examples.len() - held_out.len();
+    if held_out.is_empty() {
+        return Err(Error::Unusable {
+            path: data.path.clone(),
+            message: format!(
+                "all {} paragraphs were in the model's training data, so no held-out score exists; evaluate on other data, or cross-validate with `slant eval --data {}` (no --model)",
+                excluded,
+                data.path.display()
+            ),
+        });
+    }
+    let mut labels: Vec<String> = model.classes().to_vec();
+    labels.extend(held_out.iter().map(|&i| data.examples[i].label.clone()));
+    labels.sort();
+    labels.dedup();
+    let model_idx: Vec<usize> = model
+        .classes()
+        .iter()
+        .map(|c| labels.binary_search(c).expect("model class in labels"))
+        .collect();
+    let counts = &model.provenance.class_counts;
+    let majority_class = model
+        .classes()
+        .iter()
+        .enumerate()
+        .max_by(|a, b| counts.get(a.1).cmp(&counts.get(b.1)).then(b.0.cmp(&a.0)))
+        .map(|(i, _)| model_idx[i])
+        .unwrap_or(0);
+    let (group_all, _) = group_indices(data);
+    let mut buf = TransformBuf::default();
+    let mut o = Outcome::default();
+    for &i in &held_out {
+        let e = &data.examples[i];
+        let probs = model.probabilities(&e.text, &mut buf);
+        o.truth
+            .push(labels.binary_search(&e.label).expect("label present"));
+        o.pred.push(model_idx[argmax(&probs)]);
+        o.baseline.push(majority_class);
+        o.group.push(group_all[i]);
+        o.strength.push(e.strength);
+    }
+    Ok(summarize(
+        "saved model on held-out data".into(),
+        1,
+        labels,
+        o,
+        excluded,
+        seed,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn metrics_match_hand_computation() {
+        let labels = s(&["a", "b", "c"]);
+        // truth a a b b c ; pred a b b b a
+        let m = metrics(&labels, &[0, 0, 1, 1, 2], &[0, 1, 1, 1, 0]);
+        assert_eq!(
+            m.confusion,
+            vec![vec![1, 1, 0], vec![0, 2, 0], vec![1, 0, 0]]
+        );
+        assert!((m.accuracy - 0.6).abs() < 1e-12);
+        // a: p=1/2 r=1/2 f=.5 ; b: p=2/3 r=1 f=.8 ; c: 0
+        assert!((m.per_class[1].f1 - 0.8).abs() < 1e-12);
+        assert!((m.macro_f1 - (0.5 + 0.8 + 0.0) / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn group_kfold_balances_and_keeps_groups_whole() {
+        let folds = assign_folds(&[10, 1, 5, 5, 2], FoldScheme::GroupKFold(2)).unwrap();
+        let mut load = [0; 2];
+        for (g, &f) in folds.iter().enumerate() {
+            load[f] += [10, 1, 5, 5, 2][g];
+        }
+        assert_eq!(load, [12, 11]);
+        assert!(assign_folds(&[1, 1], FoldScheme::GroupKFold(3)).is_err());
+        assert!(assign_folds(&[1], FoldScheme::LeaveOneGroupOut).is_err());
+    }
+
+    #[test]
+    fn bootstrap_is_seeded_and_brackets_the_estimate() {
+        let labels = s(&["a", "b"]);
+        let truth = [0, 0, 1, 1, 0, 1, 1, 0];
+        let pred = [0, 1, 1, 1, 0, 0, 1, 0];
+        let group = [0, 0, 1, 1, 2, 2, 3, 3];
+        let a = bootstrap(&labels, &truth, &pred, &group, 7);
+        assert_eq!(a, bootstrap(&labels, &truth, &pred, &group, 7));
+        let acc = metrics(&labels, &truth, &pred).accuracy;
+        assert!(a.0[0] <= acc && acc <= a.0[1]);
+    }
+
+    #[test]
+    fn majority_breaks_ties_by_sorted_label() {
+        assert_eq!(majority([2, 1, 2, 1].into_iter(), 3), 1);
+    }
+}

@@ -1,0 +1,153 @@
+//! Presenting evaluations: a readable table, and the JSON wire format of `slant eval --json`.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::eval::{ClassMetrics, Evaluation, Scores};
+
+/// `slant eval --json`: one object with a stable field order.
+#[derive(Debug, Serialize)]
+pub struct EvalJson<'a> {
+    pub scheme: &'a str,
+    pub folds: usize,
+    pub groups: usize,
+    pub n: usize,
+    pub labels: &'a [String],
+    pub accuracy: f64,
+    pub macro_f1: f64,
+    pub per_class: &'a [ClassMetrics],
+    pub confusion: &'a [Vec<usize>],
+    pub baseline_accuracy: f64,
+    pub baseline_macro_f1: f64,
+    pub accuracy_ci95: [f64; 2],
+    pub macro_f1_ci95: [f64; 2],
+    pub excluded_training: usize,
+    pub clear: Option<ScoresJson<'a>>,
+}
+
+/// The figures of one subset (used for `clear`).
+#[derive(Debug, Serialize)]
+pub struct ScoresJson<'a> {
+    pub n: usize,
+    pub groups: usize,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+    pub per_class: &'a [ClassMetrics],
+    pub confusion: &'a [Vec<usize>],
+    pub baseline_accuracy: f64,
+    pub baseline_macro_f1: f64,
+    pub accuracy_ci95: [f64; 2],
+    pub macro_f1_ci95: [f64; 2],
+}
+
+impl<'a> ScoresJson<'a> {
+    fn new(s: &'a Scores) -> Self {
+        ScoresJson {
+            n: s.metrics.n,
+            groups: s.groups,
+            accuracy: s.metrics.accuracy,
+            macro_f1: s.metrics.macro_f1,
+            per_class: &s.metrics.per_class,
+            confusion: &s.metrics.confusion,
+            baseline_accuracy: s.baseline.accuracy,
+            baseline_macro_f1: s.baseline.macro_f1,
+            accuracy_ci95: s.accuracy_ci95,
+            macro_f1_ci95: s.macro_f1_ci95,
+        }
+    }
+}
+
+impl<'a> EvalJson<'a> {
+    pub fn new(e: &'a Evaluation) -> Self {
+        let s = &e.all;
+        EvalJson {
+            scheme: &e.scheme,
+            folds: e.folds,
+            groups: s.groups,
+            n: s.metrics.n,
+            labels: &e.labels,
+            accuracy: s.metrics.accuracy,
+            macro_f1: s.metrics.macro_f1,
+            per_class: &s.metrics.per_class,
+            confusion: &s.metrics.confusion,
+            baseline_accuracy: s.baseline.accuracy,
+            baseline_macro_f1: s.baseline.macro_f1,
+            accuracy_ci95: s.accuracy_ci95,
+            macro_f1_ci95: s.macro_f1_ci95,
+            excluded_training: e.excluded_training,
+            clear: e.clear.as_ref().map(ScoresJson::new),
+        }
+    }
+}
+
+/// The human-readable report.
+pub fn render_table(e: &Evaluation, source: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{source}: {}", e.scheme);
+    if e.excluded_training > 0 {
+        let _ = writeln!(
+            out,
+            "left out {} paragraph(s) the model was trained on",
+            e.excluded_training
+        );
+    }
+    render_scores(&mut out, "all paragraphs", &e.all, &e.labels);
+    if let Some(clear) = &e.clear {
+        out.push('\n');
+        render_scores(&mut out, "clear paragraphs only", clear, &e.labels);
+    }
+    out
+}
+
+fn render_scores(out: &mut String, title: &str, s: &Scores, labels: &[String]) {
+    let m = &s.metrics;
+    let _ = writeln!(out, "\n{title}: {} paragraphs in {} groups", m.n, s.groups);
+    let _ = writeln!(
+        out,
+        "  accuracy  {:.3}  95% CI [{:.3}, {:.3}]   majority baseline {:.3}",
+        m.accuracy, s.accuracy_ci95[0], s.accuracy_ci95[1], s.baseline.accuracy
+    );
+    let _ = writeln!(
+        out,
+        "  macro-F1  {:.3}  95% CI [{:.3}, {:.3}]   majority baseline {:.3}",
+        m.macro_f1, s.macro_f1_ci95[0], s.macro_f1_ci95[1], s.baseline.macro_f1
+    );
+    let width = labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(9);
+    let _ = writeln!(
+        out,
+        "\n  {:<width$}  precision  recall     f1  support",
+        "class"
+    );
+    for c in &m.per_class {
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>9.3}  {:>6.3}  {:>5.3}  {:>7}",
+            c.label, c.precision, c.recall, c.f1, c.support
+        );
+    }
+    let _ = writeln!(out, "\n  confusion (rows = true, columns = predicted)");
+    let cell = labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let _ = write!(out, "  {:<width$}", "");
+    for l in labels {
+        let _ = write!(out, "  {l:>cell$}");
+    }
+    out.push('\n');
+    for (l, row) in labels.iter().zip(&m.confusion) {
+        let _ = write!(out, "  {l:<width$}");
+        for v in row {
+            let _ = write!(out, "  {v:>cell$}");
+        }
+        out.push('\n');
+    }
+}

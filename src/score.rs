@@ -1,0 +1,163 @@
+//! Scoring articles: find the input files, split them, and give every paragraph probabilities.
+
+use std::path::{Path, PathBuf};
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::eval::argmax;
+use crate::model::StanceModel;
+use crate::split::{split_text, Paragraph};
+use crate::tfidf::TransformBuf;
+
+/// File extensions read when walking a directory.
+pub const TEXT_EXTENSIONS: &[&str] = &["txt", "md"];
+
+/// One article to score.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file, with the document id it is reported under.
+    File { path: PathBuf, doc: String },
+    /// Standard input, reported as doc `-`.
+    Stdin,
+}
+
+impl Input {
+    pub fn doc(&self) -> &str {
+        match self {
+            Input::File { doc, .. } => doc,
+            Input::Stdin => "-",
+        }
+    }
+
+    /// Reads and splits the article.
+    pub fn paragraphs(&self) -> Result<Vec<Paragraph>> {
+        let text = match self {
+            Input::File { path, .. } => crate::decode::read_text(path)?,
+            Input::Stdin => {
+                use std::io::Read;
+                let mut bytes = Vec::new();
+                std::io::stdin()
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| Error::io("-", "cannot read standard input", e))?;
+                crate::decode::decode(Path::new("<stdin>"), &bytes)?
+            }
+        };
+        Ok(split_text(self.doc(), &text).paragraphs)
+    }
+}
+
+/// Expands paths into inputs: a file is taken as is (its doc id is its file stem); a directory is
+/// walked recursively in sorted order for [`TEXT_EXTENSIONS`] (doc id: the path below the
+/// directory, without extension); `-` is standard input.
+pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            out.push(Input::Stdin);
+        } else if path.is_dir() {
+            let mut found = Vec::new();
+            walk(path, &mut found)?;
+            if found.is_empty() {
+                return Err(Error::Unusable {
+                    path: path.clone(),
+                    message: format!(
+                        "no .{} files in this directory; point slant at articles",
+                        TEXT_EXTENSIONS.join(" or .")
+                    ),
+                });
+            }
+            for file in found {
+                let rel = file.strip_prefix(path).unwrap_or(&file).with_extension("");
+                let doc = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.push(Input::File { path: file, doc });
+            }
+        } else {
+            std::fs::metadata(path).map_err(|e| Error::io(path, "cannot read input", e))?;
+            let doc = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string());
+            out.push(Input::File {
+                path: path.clone(),
+                doc,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, "cannot list directory", e))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| Error::io(dir, "cannot list directory", e))?;
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| TEXT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Class probabilities that serialise as a JSON object in the model's class order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probabilities<'a> {
+    pub classes: &'a [String],
+    pub values: Vec<f64>,
+}
+
+impl Serialize for Probabilities<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.classes.len()))?;
+        for (c, v) in self.classes.iter().zip(&self.values) {
+            map.serialize_entry(c, v)?;
+        }
+        map.end()
+    }
+}
+
+/// One scored paragraph (a JSON Lines record of `slant score`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreRecord<'a> {
+    pub doc: String,
+    pub para: u32,
+    pub label: &'a str,
+    pub probs: Probabilities<'a>,
+}
+
+/// Scores paragraphs with a model.
+pub fn score_paragraphs<'m>(
+    model: &'m StanceModel,
+    paragraphs: &[Paragraph],
+    buf: &mut TransformBuf,
+) -> Vec<ScoreRecord<'m>> {
+    paragraphs
+        .iter()
+        .map(|p| {
+            let values = model.probabilities(&p.text, buf);
+            ScoreRecord {
+                doc: p.doc.clone(),
+                para: p.para,
+                label: &model.classes()[argmax(&values)],
+                probs: Probabilities {
+                    classes: model.classes(),
+                    values,
+                },
+            }
+        })
+        .collect()
+}

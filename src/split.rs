@@ -1,0 +1,336 @@
+//! Paragraph splitting: from an article's text to its content paragraphs.
+//!
+//! Two layouts are handled. When any line is long (over [`LONG_LINE`] characters) or the text
+//! has no blank lines, every non-blank line is a paragraph candidate (copy-pasted web pages and
+//! one-paragraph-per-line files). Otherwise the text is hard-wrapped and a run of non-blank lines
+//! between blank lines is one candidate.
+//!
+//! Candidates that are page furniture or headings are dropped (labelling guide, rule 5), each
+//! with a [`DropReason`], so nothing disappears without a trace: every non-blank input line ends
+//! up in exactly one paragraph or one [`Dropped`] entry.
+
+use serde::Serialize;
+
+/// A line at least this many characters long is a paragraph on its own: the text is not wrapped.
+pub const LONG_LINE: usize = 200;
+/// A candidate with at most this many words and no sentence-final punctuation is a heading.
+pub const HEADING_MAX_WORDS: usize = 12;
+
+/// One content paragraph of an article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Paragraph {
+    /// The article's id (for a file, its name without extension).
+    pub doc: String,
+    /// 1-based position among the article's content paragraphs.
+    pub para: u32,
+    /// Normalised text: single spaces, no mojibake, trimmed.
+    pub text: String,
+    /// 1-based line of the input where the paragraph starts.
+    #[serde(skip)]
+    pub line: u64,
+}
+
+impl Paragraph {
+    /// The stable id `<doc>:<para>`.
+    pub fn id(&self) -> String {
+        format!("{}:{}", self.doc, self.para)
+    }
+}
+
+/// Why a candidate was not kept as a paragraph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// Bylines, "Follow Us", subscription pleas, disclaimers, "Also read" links and the like.
+    Boilerplate,
+    /// A short line without sentence-final punctuation: title, section heading, dateline, name.
+    Heading,
+    /// Everything after an end-of-article marker (author bio, disclaimer, comment form).
+    AfterArticle,
+}
+
+impl std::fmt::Display for DropReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DropReason::Boilerplate => "boilerplate",
+            DropReason::Heading => "heading",
+            DropReason::AfterArticle => "after_article",
+        })
+    }
+}
+
+/// A dropped candidate, kept so that callers can show what was removed and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dropped {
+    pub line: u64,
+    pub reason: DropReason,
+    pub text: String,
+}
+
+/// The result of splitting one article.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Split {
+    pub paragraphs: Vec<Paragraph>,
+    pub dropped: Vec<Dropped>,
+}
+
+/// Lines starting with one of these (case-insensitively) are furniture.
+const BOILERPLATE: &[&str] = &[
+    "follow us",
+    "text size",
+    "support our journalism",
+    "subscribe to",
+    "subscribe now",
+    "sign up for",
+    "also read",
+    "read more",
+    "read also",
+    "related:",
+    "related articles",
+    "related stories",
+    "leave a reply",
+    "leave a comment",
+    "please enter your",
+    "most popular",
+    "share this",
+    "click here",
+    "all rights reserved",
+    "copyright",
+    "©",
+    "advertisement",
+    "disclaimer",
+    "the author is",
+    "the writer is",
+    "the author can be",
+    "the writer can be",
+    "about the author",
+    "views are personal",
+    "(edited by",
+    "edited by",
+    "a version of this article",
+];
+
+/// Furniture that ends the article: whatever follows is bio, comments or link lists.
+const END_MARKERS: &[&str] = &[
+    "disclaimer",
+    "the author is",
+    "the writer is",
+    "the author can be",
+    "the writer can be",
+    "about the author",
+    "views are personal",
+    "(edited by",
+    "related articles",
+    "related stories",
+    "leave a reply",
+    "leave a comment",
+    "a version of this article",
+];
+
+/// Splits an article into content paragraphs.
+pub fn split_text(doc: &str, text: &str) -> Split {
+    let lines: Vec<String> = text.lines().map(clean_line).collect();
+    let line_mode =
+        lines.iter().any(|l| l.chars().count() >= LONG_LINE) || !has_inner_blank(&lines);
+
+    // Candidates: (first line number, text).
+    let mut candidates: Vec<(u64, String)> = Vec::new();
+    let mut open = false;
+    for (i, line) in lines.into_iter().enumerate() {
+        let lineno = i as u64 + 1;
+        if line.is_empty() {
+            open = false;
+            continue;
+        }
+        // In wrapped text a furniture or Markdown heading line still stands alone.
+        let alone = line_mode || line.starts_with('#') || boilerplate(&line).is_some();
+        match candidates.last_mut() {
+            Some((_, prev)) if open && !alone => {
+                prev.push(' ');
+                prev.push_str(&line);
+            }
+            _ => candidates.push((lineno, line)),
+        }
+        open = !alone;
+    }
+
+    let mut out = Split::default();
+    let mut ended = false;
+    for (line, text) in candidates {
+        let reason = if ended {
+            Some(DropReason::AfterArticle)
+        } else if let Some(is_end) = boilerplate(&text) {
+            // An end marker before any content is a stray line, not the article's end.
+            ended = is_end && !out.paragraphs.is_empty();
+            Some(DropReason::Boilerplate)
+        } else if is_heading(&text) {
+            Some(DropReason::Heading)
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => out.dropped.push(Dropped { line, reason, text }),
+            None => {
+                let para = out.paragraphs.len() as u32 + 1;
+                out.paragraphs.push(Paragraph {
+                    doc: doc.to_owned(),
+                    para,
+                    text,
+                    line,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// True when a blank line separates two non-blank ones.
+fn has_inner_blank(lines: &[String]) -> bool {
+    let first = lines.iter().position(|l| !l.is_empty());
+    let last = lines.iter().rposition(|l| !l.is_empty());
+    match (first, last) {
+        (Some(a), Some(b)) => lines[a..b].iter().any(String::is_empty),
+        _ => false,
+    }
+}
+
+/// `Some(is_end_marker)` when the text starts like furniture.
+fn boilerplate(text: &str) -> Option<bool> {
+    let head: String = text.chars().take(32).flat_map(char::to_lowercase).collect();
+    BOILERPLATE
+        .iter()
+        .any(|p| head.starts_with(p))
+        .then(|| END_MARKERS.iter().any(|p| head.starts_with(p)))
+}
+
+fn is_heading(text: &str) -> bool {
+    if text.starts_with('#') {
+        return true;
+    }
+    let trimmed = text.trim_end_matches(['"', '\'', '”', '’', ')', ']', '*', '_']);
+    let sentence_end = trimmed.ends_with(['.', '!', '?', '…']);
+    !sentence_end && text.split_whitespace().count() <= HEADING_MAX_WORDS
+}
+
+/// Normalises one line: repairs the `Â` that a UTF-8 no-break space leaves when it was decoded as
+/// Latin-1, turns every Unicode space into a plain one, removes zero-width characters, collapses
+/// runs of spaces and trims.
+pub fn clean_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    let mut pending_space = false;
+    while let Some(c) = chars.next() {
+        if c == 'Â' && matches!(chars.peek(), Some(&n) if n == '\u{a0}' || n == ' ') {
+            continue;
+        }
+        if matches!(
+            c,
+            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+        ) {
+            continue;
+        }
+        if c.is_whitespace() || c.is_control() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && !out.is_empty() {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(s: &Split) -> Vec<&str> {
+        s.paragraphs.iter().map(|p| p.text.as_str()).collect()
+    }
+
+    #[test]
+    fn repairs_mojibake_and_whitespace() {
+        assert_eq!(
+            clean_line("Disclaimer:Â The\u{a0} views\t "),
+            "Disclaimer: The views"
+        );
+        assert_eq!(clean_line("a\u{a0}Â\u{a0}b"), "a b");
+        assert_eq!(clean_line("Zero\u{200b}width"), "Zerowidth");
+    }
+
+    #[test]
+    fn one_paragraph_per_line() {
+        let s = split_text(
+            "d",
+            "By A Writer\nIslamabad has tried talks. They failed.\nContext\nThe border stayed shut.",
+        );
+        assert_eq!(
+            texts(&s),
+            [
+                "Islamabad has tried talks. They failed.",
+                "The border stayed shut."
+            ]
+        );
+        assert_eq!(s.paragraphs[1].id(), "d:2");
+        assert_eq!(s.paragraphs[1].line, 4);
+        assert_eq!(s.dropped.len(), 2);
+        assert!(s.dropped.iter().all(|d| d.reason == DropReason::Heading));
+    }
+
+    #[test]
+    fn wrapped_blocks_are_joined() {
+        let s = split_text(
+            "d",
+            "# A title\n\nThe first paragraph is\nwrapped over lines.\n\nThe second one\nis too.\n",
+        );
+        assert_eq!(
+            texts(&s),
+            [
+                "The first paragraph is wrapped over lines.",
+                "The second one is too."
+            ]
+        );
+        assert_eq!(s.paragraphs[1].line, 6);
+    }
+
+    #[test]
+    fn furniture_and_end_markers() {
+        let long = "x ".repeat(120);
+        let input = format!(
+            "Follow Us :\n\n{long}ends.\n\nAlso read: something else entirely\n\nLast real one.\n\nThe author is a professor.\n\nSupport readers like you.\n"
+        );
+        let s = split_text("d", &input);
+        assert_eq!(s.paragraphs.len(), 2);
+        assert_eq!(s.paragraphs[1].text, "Last real one.");
+        let reasons: Vec<_> = s.dropped.iter().map(|d| d.reason).collect();
+        assert_eq!(
+            reasons,
+            [
+                DropReason::Boilerplate,
+                DropReason::Boilerplate,
+                DropReason::Boilerplate,
+                DropReason::AfterArticle
+            ]
+        );
+    }
+
+    #[test]
+    fn end_marker_before_content_does_not_end_article() {
+        let s = split_text("d", "Disclaimer: none.\nA real paragraph here.");
+        assert_eq!(texts(&s), ["A real paragraph here."]);
+    }
+
+    #[test]
+    fn trailing_or_leading_blank_lines_do_not_make_wrapped_text() {
+        let s = split_text("d", "\n\nOne sentence here.\nAnother one here.\n\n");
+        assert_eq!(texts(&s), ["One sentence here.", "Another one here."]);
+    }
+
+    #[test]
+    fn long_unpunctuated_line_is_content() {
+        let line = "word ".repeat(20);
+        assert_eq!(split_text("d", &line).paragraphs.len(), 1);
+    }
+}

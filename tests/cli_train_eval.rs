@@ -1,0 +1,215 @@
+//! `slant train` and `slant eval` driven through the binary.
+mod common;
+use common::*;
+
+fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn training_twice_writes_identical_bytes_and_the_model_describes_itself() {
+    let dir = temp();
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    for out in [&a, &b] {
+        let o = slant(&["train", "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let bytes = std::fs::read(&a).unwrap();
+    assert_eq!(bytes, std::fs::read(&b).unwrap());
+    let m: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(m["format_version"], 1);
+    assert_eq!(
+        m["classes"],
+        serde_json::json!(["conciliatory", "critical", "hawkish"])
+    );
+    assert_eq!(
+        m["featurizer"]["config"]["ngram_range"],
+        serde_json::json!([1, 2])
+    );
+    let vocab = m["featurizer"]["vocabulary"].as_array().unwrap();
+    assert!(vocab.windows(2).all(|w| w[0].as_str() < w[1].as_str()));
+    assert_eq!(m["weights"][0].as_array().unwrap().len(), vocab.len());
+    assert_eq!(m["provenance"]["paragraphs"], 70);
+    assert_eq!(
+        m["provenance"]["cross_validation"]["scheme"],
+        "leave-one-group-out (5 folds)"
+    );
+    assert_eq!(
+        m["provenance"]["training_sha256"].as_str().unwrap().len(),
+        64
+    );
+}
+
+#[test]
+fn eval_json_has_the_documented_keys() {
+    let o = slant(&["eval", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for key in [
+        "n",
+        "labels",
+        "accuracy",
+        "macro_f1",
+        "per_class",
+        "confusion",
+        "baseline_accuracy",
+        "baseline_macro_f1",
+        "accuracy_ci95",
+        "macro_f1_ci95",
+        "clear",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["n"], 70);
+    let ci = v["accuracy_ci95"].as_array().unwrap();
+    let acc = v["accuracy"].as_f64().unwrap();
+    assert!(ci[0].as_f64().unwrap() <= acc && acc <= ci[1].as_f64().unwrap());
+    let confusion_total: u64 = v["confusion"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .map(|c| c.as_u64().unwrap())
+        .sum();
+    assert_eq!(confusion_total, 70);
+    assert!(v["clear"]["n"].as_u64().unwrap() < 70);
+}
+
+#[test]
+fn eval_table_shows_baseline_and_intervals() {
+    let o = slant(&["eval", "--folds", "2"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("grouped 2-fold")
+            && out.contains("majority baseline")
+            && out.contains("95% CI"),
+        "{out}"
+    );
+    assert!(out.contains("clear paragraphs only"), "{out}");
+}
+
+#[test]
+fn a_saved_model_is_never_scored_on_its_training_paragraphs() {
+    let o = slant(&[
+        "eval",
+        "--model",
+        "models/stance.json",
+        "--data",
+        "labels/seeds.tsv",
+    ]);
+    assert_clean_failure(&o, "were in the model's training data");
+}
+
+const SENTIMENT: &str = "review,sentence,sentiment\n\
+r1,\"The food was lovely, and the staff were kind.\",positive\n\
+r1,The dessert was a delight.,positive\n\
+r2,\"Cold soup, rude waiter, never again.\",negative\n\
+r2,The bill was wrong and nobody apologised.,negative\n\
+r3,A lovely evening with kind service.,positive\n\
+r3,Rude staff and a cold room.,negative\n\
+r4,\"Kind people, lovely view.\",positive\n\
+r4,\"Wrong order, cold fries.\",negative\n";
+
+#[test]
+fn trains_any_label_set_from_csv_with_named_columns() {
+    let dir = temp();
+    let data = dir.path().join("reviews.csv");
+    std::fs::write(&data, SENTIMENT).unwrap();
+    let model = dir.path().join("sent.json");
+    let args = [
+        "--data",
+        data.to_str().unwrap(),
+        "--text-col",
+        "sentence",
+        "--label-col",
+        "sentiment",
+        "--group-col",
+        "review",
+    ];
+    let mut train = vec!["train", "--out", model.to_str().unwrap()];
+    train.extend(args);
+    let o = slant(&train);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(m["classes"], serde_json::json!(["negative", "positive"]));
+    assert_eq!(m["provenance"]["groups"], 4);
+
+    let mut eval = vec!["eval", "--json"];
+    eval.extend(args);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&slant(&eval))).unwrap();
+    assert_eq!(v["n"], 8);
+    assert!(v["clear"].is_null());
+
+    let article = dir.path().join("review.txt");
+    std::fs::write(
+        &article,
+        "The staff were kind and the food lovely.\nCold, rude and wrong.\n",
+    )
+    .unwrap();
+    let o = slant(&[
+        "score",
+        "--model",
+        model.to_str().unwrap(),
+        article.to_str().unwrap(),
+    ]);
+    let rows = json_lines(&stdout(&o));
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["label"], "positive");
+    assert_eq!(rows[1]["label"], "negative");
+}
+
+#[test]
+fn bad_labelled_data_fails_cleanly() {
+    let dir = temp();
+    let cases: [(&str, &str, &str); 5] = [
+        (
+            "a.tsv",
+            "doc\tlabel\tbody\nd\tx\tt\n",
+            "no column named `text`",
+        ),
+        ("b.tsv", "doc\tlabel\ttext\nd\tx\tone\nd\ty\n", "line 3"),
+        (
+            "c.tsv",
+            "doc\tlabel\ttext\nd\tx\tone\ne\tx\ttwo\n",
+            "only one label",
+        ),
+        (
+            "d.tsv",
+            "doc\tlabel\ttext\nd\tx\tone\ne\tx\ttwo\nf\ty\tthree\n",
+            "`y` is used only once",
+        ),
+        ("e.txt", "doc\tlabel\ttext\n", "unknown file extension"),
+    ];
+    for (name, body, needle) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        let o = slant(&[
+            "train",
+            "--data",
+            p.to_str().unwrap(),
+            "--out",
+            dir.path().join("m.json").to_str().unwrap(),
+        ]);
+        assert_clean_failure(&o, needle);
+    }
+    assert!(
+        !dir.path().join("m.json").exists(),
+        "no model written on failure"
+    );
+}
+
+#[test]
+fn bad_hyper_parameters_are_rejected_before_training() {
+    assert_clean_failure(&slant(&["eval", "--alpha", "0"]), "alpha");
+    assert_clean_failure(&slant(&["eval", "--ngram-max", "0"]), "ngram_range");
+    assert_clean_failure(&slant(&["eval", "--folds", "9"]), "folds");
+}
+
+#[test]
+fn model_output_into_missing_directory_fails_cleanly() {
+    assert_clean_failure(
+        &slant(&["train", "--no-cv", "--out", "/nonexistent-dir/m.json"]),
+        "does not exist",
+    );
+}

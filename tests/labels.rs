@@ -1,0 +1,62 @@
+//! The hand labels, the splitter and the shipped model agree with each other.
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+
+use slant::dataset::{read_dataset, Columns, Strength};
+
+#[test]
+fn every_seed_paragraph_has_exactly_one_label_and_every_label_one_paragraph() {
+    let labels = read_dataset(&root().join("labels/seeds.tsv"), &Columns::default(), None).unwrap();
+    let mut split: BTreeMap<(String, String), String> = BTreeMap::new();
+    for entry in std::fs::read_dir(root().join("seeds")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "txt") {
+            let doc = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let text = slant::decode::read_text(&path).unwrap();
+            for p in slant::split::split_text(&doc, &text).paragraphs {
+                split.insert((p.doc, p.para.to_string()), p.text);
+            }
+        }
+    }
+    let mut labelled = BTreeMap::new();
+    for e in &labels.examples {
+        let key = (e.group.clone(), e.para.clone().expect("para column"));
+        assert_eq!(
+            split.get(&key),
+            Some(&e.text),
+            "label at line {} matches no split paragraph",
+            e.line
+        );
+        assert!(labelled.insert(key, ()).is_none());
+        assert!(e.strength.is_some(), "line {} lacks a strength", e.line);
+    }
+    let unlabelled: Vec<_> = split
+        .keys()
+        .filter(|k| !labelled.contains_key(*k))
+        .collect();
+    assert!(
+        unlabelled.is_empty(),
+        "paragraphs without a label: {unlabelled:?}"
+    );
+    assert_eq!(labels.classes(), ["conciliatory", "critical", "hawkish"]);
+    assert!(labels
+        .examples
+        .iter()
+        .any(|e| e.strength == Some(Strength::Weak)));
+}
+
+#[test]
+fn every_seed_article_has_an_outlet_row() {
+    let text = std::fs::read_to_string(root().join("seeds/outlets.tsv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("doc\toutlet"));
+    let docs: Vec<&str> = lines.map(|l| l.split('\t').next().unwrap()).collect();
+    assert_eq!(docs.len(), 5);
+    for d in docs {
+        assert!(
+            root().join("seeds").join(format!("{d}.txt")).is_file(),
+            "{d}"
+        );
+    }
+}
