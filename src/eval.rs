@@ -124,6 +124,31 @@ pub struct Outcome {
     /// Group index of each paragraph (bootstrap resamples groups).
     pub group: Vec<usize>,
     pub strength: Vec<Option<Strength>>,
+    /// Row of the dataset each paragraph came from.
+    pub row: Vec<usize>,
+    /// Predicted probabilities, in the evaluation's label order.
+    pub probs: Vec<Vec<f64>>,
+}
+
+/// One evaluated paragraph: what the model said about a paragraph it was not trained on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// Row of the labelled dataset (index into `Dataset::examples`).
+    pub row: usize,
+    /// Indices into [`Evaluation::labels`].
+    pub truth: usize,
+    pub pred: usize,
+    /// The majority-class baseline's prediction for this paragraph.
+    pub baseline: usize,
+    /// Probabilities in [`Evaluation::labels`] order.
+    pub probs: Vec<f64>,
+}
+
+impl Prediction {
+    /// The largest probability: how sure the model was of its label.
+    pub fn top(&self) -> f64 {
+        self.probs[self.pred]
+    }
 }
 
 /// Figures for one subset of paragraphs.
@@ -148,6 +173,8 @@ pub struct Evaluation {
     pub clear: Option<Scores>,
     /// Paragraphs left out because the model was trained on them.
     pub excluded_training: usize,
+    /// Every evaluated paragraph, in dataset order.
+    pub predictions: Vec<Prediction>,
 }
 
 fn scores(labels: &[String], o: &Outcome, keep: &[usize], seed: u64) -> Scores {
@@ -209,7 +236,9 @@ pub fn bootstrap(
     )
 }
 
-fn percentile_interval(v: &mut [f64]) -> [f64; 2] {
+/// The 2.5th and 97.5th percentiles of `v` (sorted in place): a percentile 95% interval from
+/// bootstrap or other resampled estimates. `v` must not be empty.
+pub fn percentile_interval(v: &mut [f64]) -> [f64; 2] {
     v.sort_by(f64::total_cmp);
     let n = v.len();
     let lo = ((n as f64) * 0.025).floor() as usize;
@@ -234,6 +263,16 @@ fn summarize(
             .collect();
         scores(&labels, &o, &idx, seed)
     });
+    let mut predictions: Vec<Prediction> = (0..o.truth.len())
+        .map(|i| Prediction {
+            row: o.row[i],
+            truth: o.truth[i],
+            pred: o.pred[i],
+            baseline: o.baseline[i],
+            probs: o.probs[i].clone(),
+        })
+        .collect();
+    predictions.sort_by_key(|p| p.row);
     Evaluation {
         scheme,
         folds,
@@ -241,6 +280,7 @@ fn summarize(
         all,
         clear,
         excluded_training: excluded,
+        predictions,
     }
 }
 
@@ -327,7 +367,9 @@ pub fn cross_validate(
     let fold: Vec<usize> = group.iter().map(|&g| fold_of_group[g]).collect();
 
     let k = labels.len();
-    let results: Vec<Result<Vec<(usize, usize, usize)>>> = (0..n_folds)
+    // Per fold: (row, probabilities, baseline class) of every test paragraph.
+    type FoldResult = Result<Vec<(usize, Vec<f64>, usize)>>;
+    let results: Vec<FoldResult> = (0..n_folds)
         .into_par_iter()
         .map(|f| {
             let train: Vec<usize> = (0..y.len()).filter(|&i| fold[i] != f).collect();
@@ -343,26 +385,33 @@ pub fn cross_validate(
             Ok(test
                 .into_iter()
                 .map(|i| {
-                    let probs = pipeline.probabilities(&data.examples[i].text, &mut buf);
-                    (i, argmax(&probs), base)
+                    (
+                        i,
+                        pipeline.probabilities(&data.examples[i].text, &mut buf),
+                        base,
+                    )
                 })
                 .collect())
         })
         .collect();
     let mut pred = vec![0; y.len()];
     let mut baseline = vec![0; y.len()];
+    let mut probs = vec![Vec::new(); y.len()];
     for r in results {
         for (i, p, b) in r? {
-            pred[i] = p;
+            pred[i] = argmax(&p);
+            probs[i] = p;
             baseline[i] = b;
         }
     }
     let outcome = Outcome {
+        row: (0..y.len()).collect(),
         truth: y,
         pred,
         baseline,
         group,
         strength: data.examples.iter().map(|e| e.strength).collect(),
+        probs,
     };
     Ok(summarize(
         scheme.describe(n_folds),
@@ -372,6 +421,47 @@ pub fn cross_validate(
         0,
         seed,
     ))
+}
+
+/// Evaluated paragraphs whose top probability falls in `[from, to)` (the last bin includes 1).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConfidenceBin {
+    pub from: f64,
+    pub to: f64,
+    pub n: usize,
+    /// Paragraphs in the bin the model labelled correctly.
+    pub correct: usize,
+    /// Paragraphs in the bin the majority-class baseline labelled correctly.
+    pub baseline_correct: usize,
+}
+
+/// Groups predictions by top probability into bins between consecutive `edges` (ascending).
+/// Predictions outside `[edges[0], edges[last]]` are clamped into the first or last bin, so every
+/// prediction is counted exactly once.
+pub fn confidence_bins(predictions: &[Prediction], edges: &[f64]) -> Vec<ConfidenceBin> {
+    let mut bins: Vec<ConfidenceBin> = edges
+        .windows(2)
+        .map(|w| ConfidenceBin {
+            from: w[0],
+            to: w[1],
+            n: 0,
+            correct: 0,
+            baseline_correct: 0,
+        })
+        .collect();
+    if bins.is_empty() {
+        return bins;
+    }
+    let last = bins.len() - 1;
+    for p in predictions {
+        let top = p.top();
+        let b = bins.iter().position(|b| top < b.to).unwrap_or(last);
+        let bin = &mut bins[b];
+        bin.n += 1;
+        bin.correct += usize::from(p.pred == p.truth);
+        bin.baseline_correct += usize::from(p.baseline == p.truth);
+    }
+    bins
 }
 
 /// Index of the largest value; ties go to the first.
@@ -431,12 +521,18 @@ pub fn evaluate_model(model: &StanceModel, data: &Dataset, seed: u64) -> Result<
     for &i in &held_out {
         let e = &data.examples[i];
         let probs = model.probabilities(&e.text, &mut buf);
+        let mut in_labels = vec![0.0; labels.len()];
+        for (c, p) in probs.iter().enumerate() {
+            in_labels[model_idx[c]] = *p;
+        }
         o.truth
             .push(labels.binary_search(&e.label).expect("label present"));
         o.pred.push(model_idx[argmax(&probs)]);
         o.baseline.push(majority_class);
         o.group.push(group_all[i]);
         o.strength.push(e.strength);
+        o.row.push(i);
+        o.probs.push(in_labels);
     }
     Ok(summarize(
         "saved model on held-out data".into(),
@@ -493,6 +589,50 @@ mod tests {
         assert_eq!(a, bootstrap(&labels, &truth, &pred, &group, 7));
         let acc = metrics(&labels, &truth, &pred).accuracy;
         assert!(a.0[0] <= acc && acc <= a.0[1]);
+    }
+
+    #[test]
+    fn confidence_bins_count_every_prediction_once() {
+        let p = |truth, pred, top: f64| Prediction {
+            row: 0,
+            truth,
+            pred,
+            baseline: 0,
+            probs: if pred == 0 {
+                vec![top, 1.0 - top]
+            } else {
+                vec![1.0 - top, top]
+            },
+        };
+        let preds = [p(0, 0, 0.55), p(1, 0, 0.6), p(1, 1, 0.9), p(1, 1, 1.0)];
+        let bins = confidence_bins(&preds, &[0.5, 0.7, 1.0]);
+        assert_eq!(bins.iter().map(|b| b.n).collect::<Vec<_>>(), [2, 2]);
+        assert_eq!(bins[0].correct, 1);
+        assert_eq!(bins[1].correct, 2);
+        assert_eq!(bins[1].baseline_correct, 0);
+    }
+
+    #[test]
+    fn predictions_keep_dataset_order_and_probabilities() {
+        let data = crate::dataset::read_dataset(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/labels/seeds.tsv")),
+            &crate::dataset::Columns::default(),
+            None,
+        )
+        .unwrap();
+        let e =
+            cross_validate(&data, &TrainConfig::default(), FoldScheme::GroupKFold(2), 1).unwrap();
+        assert_eq!(e.predictions.len(), data.examples.len());
+        for (i, p) in e.predictions.iter().enumerate() {
+            assert_eq!(p.row, i);
+            assert_eq!(p.pred, argmax(&p.probs));
+            assert!((p.probs.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        }
+        let correct = e.predictions.iter().filter(|p| p.pred == p.truth).count();
+        assert_eq!(
+            correct as f64 / data.examples.len() as f64,
+            e.all.metrics.accuracy
+        );
     }
 
     #[test]
