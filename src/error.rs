@@ -38,6 +38,33 @@ pub enum Error {
         message: String,
     },
 
+    /// A record of an input file (JSON Lines paragraphs, an outlet manifest) is malformed.
+    #[error("{} line {line}: {problem}; {hint}", path.display())]
+    BadRecord {
+        path: PathBuf,
+        line: u64,
+        problem: String,
+        hint: &'static str,
+    },
+
+    /// Two articles of one comparison have the same doc id.
+    #[error(
+        "{}: article `{doc}` also comes from {}; give every article its own file name",
+        second.display(),
+        first.display()
+    )]
+    DuplicateArticle {
+        doc: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+
+    /// An outlet to compare has no article with a content paragraph.
+    #[error(
+        "outlet `{outlet}`: none of its {articles} articles has a content paragraph; look at them with `slant split --show-dropped`"
+    )]
+    EmptyOutlet { outlet: String, articles: usize },
+
     /// A required column is absent from a labelled-data file's header.
     #[error(
         "{}: no column named `{column}` (found: {found}); name the right one with {flag}",

@@ -39,12 +39,16 @@
 //! ```
 
 pub mod analysis;
+pub mod compare;
 pub mod dataset;
 pub mod decode;
 pub mod error;
 pub mod eval;
+pub mod extract;
 mod io;
+pub mod manifest;
 pub mod model;
+pub mod output;
 pub mod report;
 pub mod score;
 pub mod split;

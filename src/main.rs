@@ -1,23 +1,34 @@
 //! The `slant` command line: parses flags, builds a validated configuration, calls the library.
 
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use slant::compare::{compare, CompareConfig, DEFAULT_PERMUTATIONS};
 use slant::dataset::{read_dataset, Columns, Dataset, Format};
-use slant::eval::{cross_validate, evaluate_model, FoldScheme};
+use slant::eval::{confidence_bins, cross_validate, evaluate_model, FoldScheme};
+use slant::manifest::Outlets;
 use slant::model::{ModelParams, StanceModel, TrainConfig};
-use slant::report::{render_table, EvalJson};
-use slant::score::{collect_inputs, score_paragraphs};
+use slant::output::{ArticleSummary, Counts, OutputFormat, Per, ScoreSink};
+use slant::report::compare::{render_comparison, render_comparison_csv, CompareJson, ModelInfo};
+use slant::report::html::render_html;
+use slant::report::{render_confidence, render_table, EvalJson, PredictionJson};
+use slant::score::{
+    collect_inputs, read_records, score_article, score_input, Article, Input, Scored,
+};
 use slant::tfidf::{TfidfConfig, TransformBuf};
 use slant::train::{train, TrainOptions};
 
 const DEFAULT_DATA: &str = "labels/seeds.tsv";
 const DEFAULT_MODEL: &str = "models/stance.json";
 const DEFAULT_INPUT: &str = "seeds";
+/// Default of `score --min-confidence`; the README says how it was chosen.
+const DEFAULT_MIN_CONFIDENCE: f64 = 0.5;
+/// Bin edges of `eval --by-confidence`.
+const CONFIDENCE_EDGES: [f64; 8] = [0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
 
 #[derive(Parser)]
 #[command(
@@ -65,19 +76,102 @@ enum Command {
         /// Print one JSON object instead of the table.
         #[arg(long)]
         json: bool,
+        /// Also write every held-out paragraph's probabilities to this file (JSON Lines).
+        #[arg(long, value_name = "FILE")]
+        predictions: Option<PathBuf>,
+        /// Add a table of held-out accuracy by the model's top probability.
+        #[arg(long)]
+        by_confidence: bool,
         #[command(flatten)]
         hyper: HyperArgs,
         #[command(flatten)]
         cv: CvArgs,
     },
-    /// Score every paragraph of articles (JSON Lines: doc, para, label, probs).
-    Score {
-        /// Model file.
-        #[arg(long, default_value = DEFAULT_MODEL)]
-        model: PathBuf,
-        /// Files, directories (walked for .txt and .md), or - for standard input (default: seeds/).
-        paths: Vec<PathBuf>,
-    },
+    /// Score every paragraph of articles: label, class probabilities, margin, uncertain.
+    Score(ScoreArgs),
+    /// Compare outlets: stance shares with intervals over articles, net slant, pairwise tests.
+    Compare(CompareArgs),
+}
+
+#[derive(Args)]
+struct ScoreArgs {
+    /// Model file.
+    #[arg(long, default_value = DEFAULT_MODEL)]
+    model: PathBuf,
+    /// Files, directories (walked for .txt, .md, .html, .htm), or - for standard input
+    /// (default: seeds/). With --input jsonl: JSON Lines files or -.
+    paths: Vec<PathBuf>,
+    /// What the inputs are: articles to split into paragraphs, or JSON Lines paragraph records
+    /// {"id", "text", "outlet"?} scored as they are.
+    #[arg(long, value_enum, default_value_t = InputArg::Articles)]
+    input: InputArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputArg::Jsonl)]
+    format: OutputArg,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// One record per paragraph, or per article (shares of each label, mean probabilities,
+    /// majority label).
+    #[arg(long, value_enum, default_value_t = PerArg::Paragraph)]
+    per: PerArg,
+    /// Mark a paragraph `uncertain` when its top probability is below this (see the README for
+    /// how the default was chosen).
+    #[arg(long, default_value_t = DEFAULT_MIN_CONFIDENCE, value_name = "P")]
+    min_confidence: f64,
+    /// TSV naming each article's outlet: columns `path` (relative to the manifest) or `doc`, and
+    /// `outlet`. Articles it does not name, and inputs without an outlet, are `unknown`.
+    #[arg(long, value_name = "MANIFEST")]
+    outlets: Option<PathBuf>,
+}
+
+#[derive(Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["outlets", "by_dir"])))]
+struct CompareArgs {
+    /// Model file.
+    #[arg(long, default_value = DEFAULT_MODEL)]
+    model: PathBuf,
+    /// TSV with an `outlet` column and a `path` column (files or directories, relative to the
+    /// manifest's directory) or a `doc` column (`<doc>.txt` beside the manifest).
+    #[arg(long, value_name = "MANIFEST")]
+    outlets: Option<PathBuf>,
+    /// A directory with one sub-directory of articles per outlet.
+    #[arg(long, value_name = "DIR")]
+    by_dir: Option<PathBuf>,
+    /// Print JSON instead of the table.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print tidy CSV (one number per row) instead of the table.
+    #[arg(long)]
+    csv: bool,
+    /// Also write a self-contained HTML report with charts to this file.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Seed of the bootstrap and the permutations.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Permutations per pair of outlets.
+    #[arg(long, default_value_t = DEFAULT_PERMUTATIONS)]
+    permutations: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum InputArg {
+    Articles,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputArg {
+    Jsonl,
+    Csv,
+    Tsv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PerArg {
+    Paragraph,
+    Doc,
 }
 
 #[derive(Args)]
@@ -258,6 +352,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             data,
             model,
             json,
+            predictions,
+            by_confidence,
             hyper,
             cv,
         } => {
@@ -269,6 +365,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 None => cross_validate(&dataset, &hyper.config()?, cv.scheme(), cv.seed)?,
             };
+            if let Some(path) = &predictions {
+                let mut bytes = Vec::new();
+                for p in &evaluation.predictions {
+                    serde_json::to_writer(
+                        &mut bytes,
+                        &PredictionJson::new(&evaluation, &dataset, p),
+                    )?;
+                    bytes.push(b'\n');
+                }
+                slant::write_atomic(path, &bytes)?;
+            }
             let mut stdout = std::io::stdout().lock();
             if json {
                 serde_json::to_writer(&mut stdout, &EvalJson::new(&evaluation))?;
@@ -279,10 +386,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "{}",
                     render_table(&evaluation, &data.data.display().to_string())
                 )?;
+                if by_confidence {
+                    let bins = confidence_bins(&evaluation.predictions, &CONFIDENCE_EDGES);
+                    write!(stdout, "{}", render_confidence(&bins))?;
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Score { model, paths } => score(&model, paths),
+        Command::Score(args) => score(args),
+        Command::Compare(args) => compare_outlets(args),
     }
 }
 
@@ -299,15 +411,7 @@ fn split(paths: Vec<PathBuf>, show_dropped: bool) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::new(std::io::stdout().lock());
     let (mut kept, mut dropped) = (0, 0);
     for input in &inputs {
-        let text = match input {
-            slant::score::Input::File { path, .. } => slant::decode::read_text(path)?,
-            slant::score::Input::Stdin => {
-                let mut s = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::stdin(), &mut s)
-                    .context("reading standard input")?;
-                slant::decode::decode(Path::new("<stdin>"), &s)?
-            }
-        };
+        let text = input.text()?;
         let split = slant::split::split_text(input.doc(), &text);
         for p in &split.paragraphs {
             serde_json::to_writer(&mut out, p)?;
@@ -340,40 +444,196 @@ fn split(paths: Vec<PathBuf>, show_dropped: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn score(model_path: &Path, paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
-    let model = StanceModel::load(model_path)?;
-    let inputs = collect_inputs(&default_paths(paths))?;
-    let mut out = BufWriter::new(std::io::stdout().lock());
+fn compare_outlets(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    let config = CompareConfig {
+        seed: args.seed,
+        permutations: args.permutations,
+        ..CompareConfig::default()
+    };
+    config.check()?;
+    let model = StanceModel::load(&args.model)?;
+    let outlets = match (&args.outlets, &args.by_dir) {
+        (Some(manifest), _) => Outlets::read_manifest(manifest)?,
+        (None, Some(dir)) => Outlets::by_dir(dir)?,
+        (None, None) => unreachable!("clap requires --outlets or --by-dir"),
+    };
+    let inputs = outlets.inputs();
+    let progress = progress_bar(inputs.len(), "files");
     let mut buf = TransformBuf::default();
-    let (mut paragraphs, mut errors) = (0usize, 0usize);
+    let mut articles = Vec::with_capacity(inputs.len());
     for input in &inputs {
-        match input.paragraphs() {
-            Ok(paras) => {
-                for record in score_paragraphs(&model, &paras, &mut buf) {
-                    serde_json::to_writer(&mut out, &record)?;
-                    writeln!(out)?;
-                }
-                paragraphs += paras.len();
-            }
-            Err(e) => {
-                errors += 1;
-                eprintln!("slant: error: {e}");
-                serde_json::to_writer(
-                    &mut out,
-                    &serde_json::json!({"doc": input.doc(), "error": e.to_string()}),
-                )?;
-                writeln!(out)?;
-            }
-        }
+        let scored = score_article(&model, &input.read()?, &mut buf);
+        articles.push(ArticleSummary::of(&scored, model.classes().len(), 0.0));
+        progress.inc(1);
     }
-    out.flush()?;
+    progress.finish_and_clear();
+    let comparison = compare(model.classes(), &articles, &config)?;
+    let info = ModelInfo::new(&args.model.display().to_string(), &model);
+    let source = outlets.source.display().to_string();
+    if let Some(path) = &args.html {
+        slant::write_atomic(path, render_html(&comparison, &info, &source).as_bytes())?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &CompareJson::new(&comparison, &info, &source))?;
+        writeln!(stdout)?;
+    } else if args.csv {
+        write!(stdout, "{}", render_comparison_csv(&comparison))?;
+    } else {
+        write!(stdout, "{}", render_comparison(&comparison, &info, &source))?;
+    }
+    stdout.flush()?;
+    let paragraphs: usize = comparison.outlets.iter().map(|o| o.paragraphs).sum();
     eprintln!(
-        "slant: {} files, {paragraphs} paragraphs, {errors} errors",
-        inputs.len()
+        "slant: {} outlets, {} articles, {paragraphs} paragraphs{}",
+        comparison.outlets.len(),
+        articles.len(),
+        args.html
+            .as_ref()
+            .map(|p| format!("; wrote {}", p.display()))
+            .unwrap_or_default()
     );
-    Ok(if errors > 0 {
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Work items of a score run: files to read, or paragraph records already read.
+enum Job {
+    Read(Input),
+    Ready(Article),
+}
+
+fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
+    if !(0.0..=1.0).contains(&args.min_confidence) {
+        return Err(slant::Error::Param {
+            name: "min-confidence",
+            message: format!("must be between 0 and 1, got {}", args.min_confidence),
+        }
+        .into());
+    }
+    let model = StanceModel::load(&args.model)?;
+    let outlets = args
+        .outlets
+        .as_deref()
+        .map(Outlets::read_manifest)
+        .transpose()?;
+    let jobs: Vec<Job> = match args.input {
+        InputArg::Articles => {
+            let mut inputs = collect_inputs(&default_paths(args.paths))?;
+            if let Some(o) = &outlets {
+                o.label(&mut inputs);
+            }
+            inputs.into_iter().map(Job::Read).collect()
+        }
+        InputArg::Jsonl => {
+            if args.paths.is_empty() {
+                anyhow::bail!("--input jsonl needs files to read (or - for standard input)");
+            }
+            let mut jobs = Vec::new();
+            for path in &args.paths {
+                jobs.extend(read_records(path)?.into_iter().map(Job::Ready));
+            }
+            jobs
+        }
+    };
+    let format = match args.format {
+        OutputArg::Jsonl => OutputFormat::JsonLines,
+        OutputArg::Csv => OutputFormat::Csv,
+        OutputArg::Tsv => OutputFormat::Tsv,
+    };
+    let per = match args.per {
+        PerArg::Paragraph => Per::Paragraph,
+        PerArg::Doc => Per::Doc,
+    };
+    let progress = progress_bar(
+        jobs.len(),
+        if args.input == InputArg::Jsonl {
+            "records"
+        } else {
+            "files"
+        },
+    );
+    let run = |out: Box<dyn Write>| -> anyhow::Result<(Box<dyn Write>, Counts)> {
+        let mut sink = ScoreSink::new(out, format, per, model.classes(), args.min_confidence)?;
+        let mut buf = TransformBuf::default();
+        for job in &jobs {
+            let scored = match job {
+                Job::Read(input) => score_input(&model, input, &mut buf),
+                Job::Ready(article) => {
+                    Scored::Articles(vec![score_article(&model, article, &mut buf)])
+                }
+            };
+            if let Scored::Failed { error, .. } = &scored {
+                progress.suspend(|| eprintln!("slant: error: {error}"));
+            }
+            sink.push(&scored)?;
+            progress.inc(1);
+        }
+        Ok(sink.finish()?)
+    };
+    let counts = match &args.out {
+        None => run(Box::new(BufWriter::new(std::io::stdout().lock())))?.1,
+        Some(path) => {
+            let buffer = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+            let (_, counts) = run(Box::new(SharedBuf(buffer.clone())))?;
+            slant::write_atomic(path, &buffer.borrow())?;
+            counts
+        }
+    };
+    progress.finish_and_clear();
+    let mut summary = format!(
+        "slant: {} {}, {} paragraphs, {} errors; {} uncertain (top probability under {})",
+        counts.inputs,
+        if args.input == InputArg::Jsonl {
+            "records"
+        } else {
+            "files"
+        },
+        counts.paragraphs,
+        counts.errors,
+        counts.uncertain,
+        args.min_confidence
+    );
+    if counts.empty_articles > 0 {
+        summary += &format!(
+            "; {} articles had no content paragraphs (see `slant split --show-dropped`)",
+            counts.empty_articles
+        );
+    }
+    if let Some(path) = &args.out {
+        summary += &format!("; wrote {}", path.display());
+    }
+    eprintln!("{summary}");
+    Ok(if counts.errors > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A `Write` into a shared buffer, so output meant for a file can be written atomically at the end.
+struct SharedBuf(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Write for SharedBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().write(b)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Work items above which a run counts as long enough for a progress bar.
+const PROGRESS_MIN_ITEMS: usize = 50;
+
+/// A progress bar on standard error, shown only when it is a terminal and the run is long.
+fn progress_bar(len: usize, unit: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() || len < PROGRESS_MIN_ITEMS {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {unit} ({{eta}} left)"))
+            .expect("valid template"),
+    );
+    bar
 }

@@ -314,6 +314,15 @@ impl StanceModel {
         self.pipeline.probabilities(text, buf)
     }
 
+    /// True when a paragraph with exactly this text was in the model's training data, so its
+    /// label is a fit, not a prediction.
+    pub fn was_trained_on(&self, text: &str) -> bool {
+        self.provenance
+            .training_fingerprints
+            .binary_search(&fingerprint(text))
+            .is_ok()
+    }
+
     /// Serialises to the model-file JSON (pretty, stable field order, trailing newline).
     pub fn to_json(&self) -> String {
         let file = ModelFile {
@@ -400,6 +409,17 @@ impl StanceModel {
             || file.intercept.iter().any(|v| !v.is_finite())
         {
             return Err(Error::model(path, "weights contain non-finite numbers"));
+        }
+        if file
+            .provenance
+            .training_fingerprints
+            .windows(2)
+            .any(|w| w[0] >= w[1])
+        {
+            return Err(Error::model(
+                path,
+                "training fingerprints are not sorted and unique",
+            ));
         }
         file.hyperparameters
             .check()

@@ -1,5 +1,13 @@
-//! Scoring articles: find the input files, split them, and give every paragraph probabilities.
+//! Scoring articles: find the inputs, read each one's paragraphs, and give every paragraph class
+//! probabilities.
+//!
+//! The flow is `inputs → per-input paragraphs → scored paragraphs → records → a writer`:
+//! [`collect_inputs`] (or [`read_records`] for JSON Lines) finds the inputs, [`Input::read`] turns
+//! one into an [`Article`], [`score_article`] applies the model, and [`crate::output`] shapes and
+//! writes the records. Each step works on one input at a time and keeps input order, so the loop
+//! can later run in parallel or stream without changing what is written.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::ser::{SerializeMap, Serializer};
@@ -12,15 +20,51 @@ use crate::split::{split_text, Paragraph};
 use crate::tfidf::TransformBuf;
 
 /// File extensions read when walking a directory.
-pub const TEXT_EXTENSIONS: &[&str] = &["txt", "md"];
+pub const ARTICLE_EXTENSIONS: &[&str] = &["txt", "md", "html", "htm"];
+
+/// The outlet of an article nobody named one for.
+pub const UNKNOWN_OUTLET: &str = "unknown";
+
+/// How an article file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Plain text or Markdown.
+    Text,
+    /// An HTML page: the article text is extracted first ([`crate::extract`]).
+    Html,
+}
+
+impl Kind {
+    /// From a file's extension (`.html` and `.htm` are HTML, anything else text).
+    pub fn of(path: &Path) -> Kind {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm") => {
+                Kind::Html
+            }
+            _ => Kind::Text,
+        }
+    }
+}
 
 /// One article to score.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
-    /// A file, with the document id it is reported under.
-    File { path: PathBuf, doc: String },
-    /// Standard input, reported as doc `-`.
+    /// A file, with the document id it is reported under and its outlet, when known.
+    File {
+        path: PathBuf,
+        doc: String,
+        outlet: Option<String>,
+    },
+    /// Standard input, reported as doc `-`; HTML when it starts like an HTML document.
     Stdin,
+}
+
+/// An article's content paragraphs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Article {
+    pub doc: String,
+    pub outlet: Option<String>,
+    pub paragraphs: Vec<Paragraph>,
 }
 
 impl Input {
@@ -31,25 +75,52 @@ impl Input {
         }
     }
 
-    /// Reads and splits the article.
-    pub fn paragraphs(&self) -> Result<Vec<Paragraph>> {
-        let text = match self {
-            Input::File { path, .. } => crate::decode::read_text(path)?,
+    pub fn outlet(&self) -> Option<&str> {
+        match self {
+            Input::File { outlet, .. } => outlet.as_deref(),
+            Input::Stdin => None,
+        }
+    }
+
+    /// The article as text: decoded, and for HTML the extracted article blocks.
+    pub fn text(&self) -> Result<String> {
+        match self {
+            Input::File { path, .. } => {
+                let text = crate::decode::read_text(path)?;
+                Ok(match Kind::of(path) {
+                    Kind::Html => crate::extract::html_to_text(&text),
+                    Kind::Text => text,
+                })
+            }
             Input::Stdin => {
                 use std::io::Read;
                 let mut bytes = Vec::new();
                 std::io::stdin()
                     .read_to_end(&mut bytes)
                     .map_err(|e| Error::io("-", "cannot read standard input", e))?;
-                crate::decode::decode(Path::new("<stdin>"), &bytes)?
+                let text = crate::decode::decode(Path::new("<stdin>"), &bytes)?;
+                Ok(if crate::extract::looks_like_html(&text) {
+                    crate::extract::html_to_text(&text)
+                } else {
+                    text
+                })
             }
-        };
-        Ok(split_text(self.doc(), &text).paragraphs)
+        }
+    }
+
+    /// Reads and splits the article (the splitter drops furniture and headings).
+    pub fn read(&self) -> Result<Article> {
+        let text = self.text()?;
+        Ok(Article {
+            doc: self.doc().to_owned(),
+            outlet: self.outlet().map(str::to_owned),
+            paragraphs: split_text(self.doc(), &text).paragraphs,
+        })
     }
 }
 
 /// Expands paths into inputs: a file is taken as is (its doc id is its file stem); a directory is
-/// walked recursively in sorted order for [`TEXT_EXTENSIONS`] (doc id: the path below the
+/// walked recursively in sorted order for [`ARTICLE_EXTENSIONS`] (doc id: the path below the
 /// directory, without extension); `-` is standard input.
 pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
     let mut out = Vec::new();
@@ -57,25 +128,23 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
         if path.as_os_str() == "-" {
             out.push(Input::Stdin);
         } else if path.is_dir() {
-            let mut found = Vec::new();
-            walk(path, &mut found)?;
+            let found = article_files(path)?;
             if found.is_empty() {
                 return Err(Error::Unusable {
                     path: path.clone(),
                     message: format!(
                         "no .{} files in this directory; point slant at articles",
-                        TEXT_EXTENSIONS.join(" or .")
+                        ARTICLE_EXTENSIONS.join(", .")
                     ),
                 });
             }
             for file in found {
-                let rel = file.strip_prefix(path).unwrap_or(&file).with_extension("");
-                let doc = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                out.push(Input::File { path: file, doc });
+                let doc = doc_id(&file, path);
+                out.push(Input::File {
+                    path: file,
+                    doc,
+                    outlet: None,
+                });
             }
         } else {
             std::fs::metadata(path).map_err(|e| Error::io(path, "cannot read input", e))?;
@@ -86,31 +155,171 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
             out.push(Input::File {
                 path: path.clone(),
                 doc,
+                outlet: None,
             });
         }
     }
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// The doc id of `file` found below `dir`: the relative path without extension, `/`-separated.
+pub fn doc_id(file: &Path, dir: &Path) -> String {
+    let rel = file.strip_prefix(dir).unwrap_or(file).with_extension("");
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// True when `path` has one of [`ARTICLE_EXTENSIONS`].
+pub fn is_article_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ARTICLE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Every article file below `dir`, recursively, in sorted order.
+pub fn article_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    walk(dir, &mut out)?;
+    Ok(out)
+}
+
+/// The entries of a directory, sorted.
+pub(crate) fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, "cannot list directory", e))?
         .map(|e| e.map(|e| e.path()))
         .collect::<std::io::Result<_>>()
         .map_err(|e| Error::io(dir, "cannot list directory", e))?;
     entries.sort();
-    for p in entries {
+    Ok(entries)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for p in sorted_entries(dir)? {
         if p.is_dir() {
             walk(&p, out)?;
-        } else if p
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| TEXT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        {
+        } else if is_article_file(&p) {
             out.push(p);
         }
     }
     Ok(())
+}
+
+/// Reads paragraph records from JSON Lines: one object per line with a string `id`, a non-empty
+/// string `text` and an optional string `outlet`; other fields are ignored, blank lines skipped.
+/// Each record is one paragraph, taken as it is (no furniture filtering, whitespace normalised).
+///
+/// An id of the form `<doc>:<n>` (n a positive integer, as `slant split` numbers paragraphs) is
+/// paragraph n of article `doc`; any other id is paragraph 1 of the article named by the id.
+/// `path` is `-` for standard input. Any malformed record is an error naming its line.
+pub fn read_records(path: &Path) -> Result<Vec<Article>> {
+    let (shown, text) = if path.as_os_str() == "-" {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io("-", "cannot read standard input", e))?;
+        let shown = PathBuf::from("<stdin>");
+        let text = crate::decode::decode(&shown, &bytes)?;
+        (shown, text)
+    } else {
+        if path.is_dir() {
+            return Err(Error::Unusable {
+                path: path.to_path_buf(),
+                message: "--input jsonl reads files or -, not directories".into(),
+            });
+        }
+        (path.to_path_buf(), crate::decode::read_text(path)?)
+    };
+    parse_records(&shown, &text)
+}
+
+/// Parses JSON Lines paragraph records; see [`read_records`]. `path` is only used in errors.
+pub fn parse_records(path: &Path, text: &str) -> Result<Vec<Article>> {
+    let bad = |line: u64, problem: String, hint: &'static str| Error::BadRecord {
+        path: path.to_path_buf(),
+        line,
+        problem,
+        hint,
+    };
+    const SHAPE: &str =
+        r#"write one object per line, like {"id": "a:1", "text": "...", "outlet": "..."}"#;
+    let mut out = Vec::new();
+    let mut seen: BTreeMap<String, u64> = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let lineno = i as u64 + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| bad(lineno, format!("not a JSON object ({e})"), SHAPE))?;
+        let Some(obj) = value.as_object() else {
+            return Err(bad(lineno, "not a JSON object".into(), SHAPE));
+        };
+        let field = |name: &str| -> Result<Option<&str>> {
+            match obj.get(name) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::String(s)) => Ok(Some(s.as_str())),
+                Some(_) => Err(bad(lineno, format!("`{name}` is not a string"), SHAPE)),
+            }
+        };
+        let id = field("id")?
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| bad(lineno, "no `id`".into(), "give every record a unique id"))?;
+        let raw = field("text")?.unwrap_or("");
+        let text = crate::split::clean_line(raw);
+        if text.is_empty() {
+            return Err(bad(
+                lineno,
+                format!("record `{id}` has no `text`"),
+                "remove the record or fill in its text",
+            ));
+        }
+        let outlet = field("outlet")?
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        if let Some(first) = seen.insert(id.to_owned(), lineno) {
+            return Err(bad(
+                lineno,
+                format!("duplicate id `{id}` (first at line {first})"),
+                "ids must be unique",
+            ));
+        }
+        let (doc, para) = split_id(id);
+        out.push(Article {
+            doc: doc.to_owned(),
+            outlet,
+            paragraphs: vec![Paragraph {
+                doc: doc.to_owned(),
+                para,
+                text,
+                line: lineno,
+            }],
+        });
+    }
+    if out.is_empty() {
+        return Err(Error::Unusable {
+            path: path.to_path_buf(),
+            message: format!("no records; {SHAPE}"),
+        });
+    }
+    Ok(out)
+}
+
+/// `doc:n` → (doc, n) for a positive integer n; any other id → (id, 1).
+fn split_id(id: &str) -> (&str, u32) {
+    match id.rsplit_once(':') {
+        Some((doc, n)) if !doc.is_empty() => match n.parse::<u32>() {
+            // Only the canonical spelling: `a:01` or `a:+1` stay whole ids.
+            Ok(v) if v > 0 && v.to_string() == n => (doc, v),
+            _ => (id, 1),
+        },
+        _ => (id, 1),
+    }
 }
 
 /// Class probabilities that serialise as a JSON object in the model's class order.
@@ -130,34 +339,186 @@ impl Serialize for Probabilities<'_> {
     }
 }
 
-/// One scored paragraph (a JSON Lines record of `slant score`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ScoreRecord<'a> {
-    pub doc: String,
-    pub para: u32,
-    pub label: &'a str,
-    pub probs: Probabilities<'a>,
+/// Top probability minus the second largest (0 with fewer than two classes).
+pub fn margin(probs: &[f64]) -> f64 {
+    let (mut first, mut second) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for &p in probs {
+        if p > first {
+            second = first;
+            first = p;
+        } else if p > second {
+            second = p;
+        }
+    }
+    if second.is_finite() {
+        first - second
+    } else {
+        0.0
+    }
 }
 
-/// Scores paragraphs with a model.
-pub fn score_paragraphs<'m>(
-    model: &'m StanceModel,
-    paragraphs: &[Paragraph],
+/// One paragraph with its class probabilities (in the model's class order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredParagraph {
+    pub para: u32,
+    pub probs: Vec<f64>,
+    /// The model was trained on this very text ([`StanceModel::was_trained_on`]).
+    pub in_training: bool,
+}
+
+impl ScoredParagraph {
+    /// Index of the predicted class.
+    pub fn label(&self) -> usize {
+        argmax(&self.probs)
+    }
+
+    /// The predicted class's probability.
+    pub fn top(&self) -> f64 {
+        self.probs[self.label()]
+    }
+
+    pub fn margin(&self) -> f64 {
+        margin(&self.probs)
+    }
+}
+
+/// An article with every paragraph scored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredArticle {
+    pub doc: String,
+    pub outlet: Option<String>,
+    pub paragraphs: Vec<ScoredParagraph>,
+}
+
+impl ScoredArticle {
+    /// The outlet, or [`UNKNOWN_OUTLET`].
+    pub fn outlet(&self) -> &str {
+        self.outlet.as_deref().unwrap_or(UNKNOWN_OUTLET)
+    }
+}
+
+/// Scores every paragraph of an article with [`StanceModel::probabilities`].
+pub fn score_article(
+    model: &StanceModel,
+    article: &Article,
     buf: &mut TransformBuf,
-) -> Vec<ScoreRecord<'m>> {
-    paragraphs
-        .iter()
-        .map(|p| {
-            let values = model.probabilities(&p.text, buf);
-            ScoreRecord {
-                doc: p.doc.clone(),
+) -> ScoredArticle {
+    ScoredArticle {
+        doc: article.doc.clone(),
+        outlet: article.outlet.clone(),
+        paragraphs: article
+            .paragraphs
+            .iter()
+            .map(|p| ScoredParagraph {
                 para: p.para,
-                label: &model.classes()[argmax(&values)],
-                probs: Probabilities {
-                    classes: model.classes(),
-                    values,
-                },
-            }
-        })
-        .collect()
+                probs: model.probabilities(&p.text, buf),
+                in_training: model.was_trained_on(&p.text),
+            })
+            .collect(),
+    }
+}
+
+/// What scoring one input produced: its articles, or the error that stopped it being read.
+#[derive(Debug)]
+pub enum Scored {
+    Articles(Vec<ScoredArticle>),
+    Failed { doc: String, error: Error },
+}
+
+/// Reads and scores one input.
+pub fn score_input(model: &StanceModel, input: &Input, buf: &mut TransformBuf) -> Scored {
+    match input.read() {
+        Ok(article) => Scored::Articles(vec![score_article(model, &article, buf)]),
+        Err(error) => Scored::Failed {
+            doc: input.doc().to_owned(),
+            error,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn margin_is_top_minus_second() {
+        assert!((margin(&[0.2, 0.5, 0.3]) - 0.2).abs() < 1e-12);
+        assert_eq!(margin(&[0.5, 0.5]), 0.0);
+        assert_eq!(margin(&[1.0]), 0.0);
+    }
+
+    #[test]
+    fn ids_name_doc_and_paragraph() {
+        assert_eq!(split_id("dawn-2024-01:3"), ("dawn-2024-01", 3));
+        assert_eq!(split_id("plain"), ("plain", 1));
+        assert_eq!(split_id("a:0"), ("a:0", 1));
+        assert_eq!(split_id("a:01"), ("a:01", 1));
+        assert_eq!(split_id("a:b"), ("a:b", 1));
+        assert_eq!(split_id(":4"), (":4", 1));
+        assert_eq!(split_id("http://x:12"), ("http://x", 12));
+    }
+
+    #[test]
+    fn records_are_validated_line_by_line() {
+        let p = Path::new("r.jsonl");
+        let ok = parse_records(
+            p,
+            "{\"id\":\"a:1\",\"text\":\" One  text. \",\"outlet\":\"Dawn\"}\n\n{\"id\":\"b\",\"text\":\"Two.\",\"extra\":1}\n",
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 2);
+        assert_eq!(ok[0].paragraphs[0].text, "One text.");
+        assert_eq!(ok[0].outlet.as_deref(), Some("Dawn"));
+        assert_eq!((ok[1].doc.as_str(), ok[1].paragraphs[0].para), ("b", 1));
+        for (body, line, needle) in [
+            (
+                "{\"id\":\"a\",\"text\":\"x\"}\n{\"id\":\"b\"}\n",
+                2,
+                "has no `text`",
+            ),
+            ("{\"id\":\"a\",\"text\":\"   \"}\n", 1, "has no `text`"),
+            ("{\"text\":\"x\"}\n", 1, "no `id`"),
+            ("[1,2]\n", 1, "not a JSON object"),
+            (
+                "{\"id\":\"a\",\"text\":\"x\"}\nnope\n",
+                2,
+                "not a JSON object",
+            ),
+            ("{\"id\":\"a\",\"text\":5}\n", 1, "not a string"),
+            (
+                "{\"id\":\"a\",\"text\":\"x\"}\n{\"id\":\"a\",\"text\":\"y\"}\n",
+                2,
+                "duplicate id",
+            ),
+        ] {
+            let err = parse_records(p, body).unwrap_err();
+            assert!(
+                matches!(err, Error::BadRecord { line: l, .. } if l == line),
+                "{body}: {err}"
+            );
+            assert!(err.to_string().contains(needle), "{err}");
+        }
+        assert!(parse_records(p, "\n\n").is_err());
+    }
+
+    #[test]
+    fn html_files_are_extracted_before_splitting() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("a.html");
+        std::fs::write(
+            &page,
+            "<html><body><nav>Home</nav><h2>Title here</h2><p>Kabul and Islamabad should talk.</p><footer><p>Copyright.</p></footer></body></html>",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("b.txt"), "Plain text paragraph.\n").unwrap();
+        std::fs::write(dir.path().join("c.pdf"), "not an article").unwrap();
+        let inputs = collect_inputs(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(
+            inputs.iter().map(Input::doc).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        let a = inputs[0].read().unwrap();
+        assert_eq!(a.paragraphs.len(), 1);
+        assert_eq!(a.paragraphs[0].text, "Kabul and Islamabad should talk.");
+    }
 }

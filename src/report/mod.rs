@@ -1,10 +1,16 @@
-//! Presenting evaluations: a readable table, and the JSON wire format of `slant eval --json`.
+//! Presenting results: evaluation tables and the JSON wire format of `slant eval --json` (here),
+//! outlet comparisons ([`compare`]: table, JSON, CSV) and the HTML report ([`html`]).
+
+pub mod compare;
+pub mod html;
 
 use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::eval::{ClassMetrics, Evaluation, Scores};
+use crate::dataset::Dataset;
+use crate::eval::{ClassMetrics, ConfidenceBin, Evaluation, Prediction, Scores};
+use crate::score::Probabilities;
 
 /// `slant eval --json`: one object with a stable field order.
 #[derive(Debug, Serialize)]
@@ -150,4 +156,79 @@ fn render_scores(out: &mut String, title: &str, s: &Scores, labels: &[String]) {
         }
         out.push('\n');
     }
+}
+
+/// One line of `slant eval --predictions FILE`: a held-out paragraph and what the model said.
+#[derive(Debug, Serialize)]
+pub struct PredictionJson<'a> {
+    pub doc: &'a str,
+    pub para: Option<&'a str>,
+    /// Line of the labelled file the paragraph came from.
+    pub line: u64,
+    pub label: &'a str,
+    pub predicted: &'a str,
+    pub probs: Probabilities<'a>,
+    /// Top probability minus the second.
+    pub margin: f64,
+    pub correct: bool,
+}
+
+impl<'a> PredictionJson<'a> {
+    pub fn new(e: &'a Evaluation, data: &'a Dataset, p: &'a Prediction) -> Self {
+        let ex = &data.examples[p.row];
+        PredictionJson {
+            doc: &ex.group,
+            para: ex.para.as_deref(),
+            line: ex.line,
+            label: &e.labels[p.truth],
+            predicted: &e.labels[p.pred],
+            probs: Probabilities {
+                classes: &e.labels,
+                values: p.probs.clone(),
+            },
+            margin: crate::score::margin(&p.probs),
+            correct: p.truth == p.pred,
+        }
+    }
+}
+
+/// The table of `slant eval --by-confidence`: accuracy of held-out paragraphs by top probability.
+pub fn render_confidence(bins: &[ConfidenceBin]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nby top probability (held-out paragraphs; \"below\" = every paragraph under the bin's upper edge)"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<11}  {:>5}  {:>8}  {:>8}    {:>5}  {:>8}  {:>8}",
+        "top prob", "n", "accuracy", "baseline", "below", "accuracy", "baseline"
+    );
+    let (mut n, mut c, mut b) = (0, 0, 0);
+    let frac = |x: usize, n: usize| {
+        if n == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.3}", x as f64 / n as f64)
+        }
+    };
+    for bin in bins {
+        n += bin.n;
+        c += bin.correct;
+        b += bin.baseline_correct;
+        let _ = writeln!(
+            out,
+            "  [{:.2}, {:.2}{}  {:>5}  {:>8}  {:>8}    {:>5}  {:>8}  {:>8}",
+            bin.from,
+            bin.to,
+            if bin.to >= 1.0 { "]" } else { ")" },
+            bin.n,
+            frac(bin.correct, bin.n),
+            frac(bin.baseline_correct, bin.n),
+            n,
+            frac(c, n),
+            frac(b, n)
+        );
+    }
+    out
 }
