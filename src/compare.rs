@@ -27,7 +27,10 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, Result};
 use crate::eval::{percentile_interval, BOOTSTRAP_RESAMPLES};
+use crate::model::StanceModel;
 use crate::output::ArticleSummary;
+use crate::score::{score_article, Input};
+use crate::tfidf::TransformBuf;
 
 /// Default number of permutations per outlet pair.
 pub const DEFAULT_PERMUTATIONS: usize = 9999;
@@ -138,6 +141,24 @@ impl Comparison {
     pub fn class(&self, name: &str) -> Option<usize> {
         self.classes.iter().position(|c| c == name)
     }
+}
+
+/// Reads, scores and summarises every article of `inputs` in order, calling `progress` after
+/// each. Stops at the first article that cannot be read: a comparison on part of the data would
+/// silently change the figures.
+pub fn score_articles(
+    model: &StanceModel,
+    inputs: &[Input],
+    mut progress: impl FnMut(),
+) -> Result<Vec<ArticleSummary>> {
+    let mut buf = TransformBuf::default();
+    let mut out = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let scored = score_article(model, &input.read()?, &mut buf);
+        out.push(ArticleSummary::of(&scored, model.classes().len(), 0.0));
+        progress();
+    }
+    Ok(out)
 }
 
 /// Class indices the derived measures need.

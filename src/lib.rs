@@ -9,6 +9,7 @@
 //! | stage | module | what it owns |
 //! |---|---|---|
 //! | bytes → text | [`decode`] | BOMs, UTF-16, line endings, binary detection |
+//! | HTML → text | [`extract`] | article blocks of a page via html5ever, page chrome skipped |
 //! | text → paragraphs | [`split`] | layouts, furniture and headings, mojibake |
 //! | paragraph → terms | [`analysis`] | Unicode words, lowercase, Snowball stems, n-grams |
 //! | terms → features | [`tfidf`] | vocabulary, idf, sparse L2-normalised rows |
@@ -16,8 +17,11 @@
 //! | labelled files | [`dataset`] | TSV / CSV / JSON Lines with named columns |
 //! | honest numbers | [`eval`] | grouped cross-validation, baseline, bootstrap intervals |
 //! | training | [`train`] | fit, cross-validate, provenance |
-//! | scoring | [`score`] | input discovery, per-paragraph records |
-//! | reports | [`report`] | tables and JSON |
+//! | scoring | [`score`] | inputs (articles, JSON Lines records), scored paragraphs |
+//! | score output | [`output`] | wire types, per-article summaries, JSONL / CSV / TSV writer |
+//! | outlets | [`manifest`] | outlet manifests and one-directory-per-outlet layouts |
+//! | comparing outlets | [`compare`] | article-bootstrap shares, net slant, permutation tests |
+//! | reports | [`report`] | tables, JSON, CSV, the self-contained HTML report |
 //!
 //! ```
 //! use slant::model::{Pipeline, TrainConfig};

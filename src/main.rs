@@ -7,12 +7,12 @@ use std::process::ExitCode;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use slant::compare::{compare, CompareConfig, DEFAULT_PERMUTATIONS};
+use slant::compare::{compare, score_articles, CompareConfig, DEFAULT_PERMUTATIONS};
 use slant::dataset::{read_dataset, Columns, Dataset, Format};
 use slant::eval::{confidence_bins, cross_validate, evaluate_model, FoldScheme};
 use slant::manifest::Outlets;
 use slant::model::{ModelParams, StanceModel, TrainConfig};
-use slant::output::{ArticleSummary, Counts, OutputFormat, Per, ScoreSink};
+use slant::output::{Counts, OutputFormat, Per, ScoreSink};
 use slant::report::compare::{render_comparison, render_comparison_csv, CompareJson, ModelInfo};
 use slant::report::html::render_html;
 use slant::report::{render_confidence, render_table, EvalJson, PredictionJson};
@@ -459,13 +459,7 @@ fn compare_outlets(args: CompareArgs) -> anyhow::Result<ExitCode> {
     };
     let inputs = outlets.inputs();
     let progress = progress_bar(inputs.len(), "files");
-    let mut buf = TransformBuf::default();
-    let mut articles = Vec::with_capacity(inputs.len());
-    for input in &inputs {
-        let scored = score_article(&model, &input.read()?, &mut buf);
-        articles.push(ArticleSummary::of(&scored, model.classes().len(), 0.0));
-        progress.inc(1);
-    }
+    let articles = score_articles(&model, &inputs, || progress.inc(1))?;
     progress.finish_and_clear();
     let comparison = compare(model.classes(), &articles, &config)?;
     let info = ModelInfo::new(&args.model.display().to_string(), &model);
