@@ -89,4 +89,52 @@ proptest! {
         let a = slant::analysis::Analyzer::new(Default::default()).unwrap();
         let _ = a.terms(&s);
     }
+
+    #[test]
+    fn html_extraction_never_panics_and_keeps_paragraph_text(
+        paras in prop::collection::vec("[A-Za-z ,.&<>]{1,40}", 0..6),
+        junk in any::<String>(),
+    ) {
+        let _ = slant::extract::html_to_text(&junk);
+        let escape = |t: &str| t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let body: String = paras.iter().map(|p| format!("<p>{}</p>", escape(p))).collect();
+        let text = slant::extract::html_to_text(&format!("<html><body><nav>{}</nav>{body}</body></html>", escape(&junk)));
+        let want: Vec<String> = paras
+            .iter()
+            .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|p| !p.is_empty())
+            .collect();
+        prop_assert_eq!(text.split("\n\n").map(str::trim).filter(|b| !b.is_empty()).collect::<Vec<_>>(), want);
+    }
+
+    #[test]
+    fn outlet_shares_intervals_and_p_values_stay_in_range(
+        articles in prop::collection::vec((0usize..3, prop::array::uniform3(0usize..6)), 1..12),
+    ) {
+        let classes = ["conciliatory", "critical", "hawkish"].map(String::from);
+        let summaries: Vec<_> = articles
+            .iter()
+            .enumerate()
+            .map(|(i, (o, c))| slant::output::ArticleSummary::from_counts(&format!("a{i}"), &format!("o{o}"), c))
+            .collect();
+        let config = slant::compare::CompareConfig { resamples: 200, permutations: 49, seed: 1 };
+        match slant::compare::compare(&classes, &summaries, &config) {
+            Ok(c) => {
+                for o in &c.outlets {
+                    let total: f64 = o.shares.iter().map(|s| s.value).sum();
+                    prop_assert!((total - 1.0).abs() < 1e-9);
+                    for e in &o.shares {
+                        prop_assert!(0.0 <= e.ci95[0] && e.ci95[0] <= e.ci95[1] && e.ci95[1] <= 1.0);
+                    }
+                    if let Some(n) = &o.net_slant {
+                        prop_assert!(-1.0 <= n.ci95[0] && n.ci95[0] <= n.ci95[1] && n.ci95[1] <= 1.0);
+                    }
+                }
+                for p in &c.pairs {
+                    prop_assert!(p.p_value >= 1.0 / 50.0 && p.p_value <= 1.0);
+                }
+            }
+            Err(e) => prop_assert!(matches!(e, slant::Error::EmptyOutlet { .. }), "{}", e),
+        }
+    }
 }
