@@ -300,7 +300,15 @@ pub fn render_comparison(c: &Comparison, model: &ModelInfo, outlets_from: &str) 
             );
         }
     }
-    out
+    // Padding leaves trailing spaces at the end of some rows.
+    let mut trimmed: String = out
+        .lines()
+        .map(|l| l.trim_end().to_owned() + "\n")
+        .collect();
+    if trimmed.is_empty() {
+        trimmed = out;
+    }
+    trimmed
 }
 
 /// `slant compare --csv`: tidy rows, one number each. Columns `outlet, other, measure, value,
