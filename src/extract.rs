@@ -10,6 +10,8 @@
 //! word `comment`, `comments` or `disqus`). Headings become Markdown headings (`# ...`), which the
 //! splitter drops as headings.
 //!
+//! A single `<br>` is a soft break inside a paragraph; two in a row end it.
+//!
 //! The result is one candidate per line, with blank lines between candidates, so that the
 //! splitter applies the same furniture rules to HTML as to text: nothing is filtered twice and no
 //! rule lives in two places.
@@ -241,10 +243,14 @@ impl TextBuilder {
         }
     }
 
+    /// `<br>`: a soft break inside the paragraph; two in a row end the paragraph (pages that
+    /// separate paragraphs with `<br><br>`).
     fn line_break(&mut self) {
         let trimmed = self.current.trim_end_matches(' ').len();
         self.current.truncate(trimmed);
-        if !self.current.is_empty() && !self.current.ends_with('\n') {
+        if self.current.ends_with('\n') {
+            self.end_block();
+        } else if !self.current.is_empty() {
             self.current.push('\n');
         }
     }
@@ -253,9 +259,9 @@ impl TextBuilder {
         let text = self.current.trim();
         if !text.is_empty() {
             let lines: Vec<&str> = text.lines().map(str::trim).collect();
-            let mut block = lines.join("\n");
+            let mut block = lines.join(" ");
             if self.heading {
-                block = format!("# {}", block.replace('\n', " "));
+                block = format!("# {block}");
             }
             self.blocks.push(block);
         }
@@ -305,7 +311,7 @@ mod tests {
             text,
             "# Border diplomacy, again\n\n\
              Islamabad\u{2019}s decision to reopen Torkham was overdue & welcome.\n\n\
-             Trade binds neighbours;\nclosures punish traders.\n\n\
+             Trade binds neighbours; closures punish traders.\n\n\
              Text directly in a div is a paragraph too.\n\n\
              Commentary text stays.\n"
         );
@@ -342,6 +348,15 @@ mod tests {
         assert_eq!(
             html_to_text(html),
             "Unclosed \u{201c}quote\u{201d} bold\n\nNext \u{2014} para\n"
+        );
+    }
+
+    #[test]
+    fn one_br_is_a_soft_break_and_two_end_the_paragraph() {
+        let html = "<div>First line<br>same paragraph.<br> <br>Second paragraph.</div>";
+        assert_eq!(
+            html_to_text(html),
+            "First line same paragraph.\n\nSecond paragraph.\n"
         );
     }
 

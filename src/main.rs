@@ -16,9 +16,7 @@ use slant::output::{Counts, OutputFormat, Per, ScoreSink};
 use slant::report::compare::{render_comparison, render_comparison_csv, CompareJson, ModelInfo};
 use slant::report::html::render_html;
 use slant::report::{render_confidence, render_table, EvalJson, PredictionJson};
-use slant::score::{
-    collect_inputs, read_records, score_article, score_input, Article, Input, Scored,
-};
+use slant::score::{collect_inputs, read_records, Job, Scored};
 use slant::tfidf::{TfidfConfig, TransformBuf};
 use slant::train::{train, TrainOptions};
 
@@ -490,12 +488,6 @@ fn compare_outlets(args: CompareArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Work items of a score run: files to read, or paragraph records already read.
-enum Job {
-    Read(Input),
-    Ready(Article),
-}
-
 fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.min_confidence) {
         return Err(slant::Error::Param {
@@ -546,30 +538,15 @@ fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
             "files"
         },
     );
-    let run = |out: Box<dyn Write>| -> anyhow::Result<(Box<dyn Write>, Counts)> {
-        let mut sink = ScoreSink::new(out, format, per, model.classes(), args.min_confidence)?;
-        let mut buf = TransformBuf::default();
-        for job in &jobs {
-            let scored = match job {
-                Job::Read(input) => score_input(&model, input, &mut buf),
-                Job::Ready(article) => {
-                    Scored::Articles(vec![score_article(&model, article, &mut buf)])
-                }
-            };
-            if let Scored::Failed { error, .. } = &scored {
-                progress.suspend(|| eprintln!("slant: error: {error}"));
-            }
-            sink.push(&scored)?;
-            progress.inc(1);
-        }
-        Ok(sink.finish()?)
-    };
+    let settings = (format, per, args.min_confidence);
     let counts = match &args.out {
-        None => run(Box::new(BufWriter::new(std::io::stdout().lock())))?.1,
+        None => {
+            let out = BufWriter::new(std::io::stdout().lock());
+            write_scores(out, &model, &jobs, settings, &progress)?.1
+        }
         Some(path) => {
-            let buffer = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-            let (_, counts) = run(Box::new(SharedBuf(buffer.clone())))?;
-            slant::write_atomic(path, &buffer.borrow())?;
+            let (bytes, counts) = write_scores(Vec::new(), &model, &jobs, settings, &progress)?;
+            slant::write_atomic(path, &bytes)?;
             counts
         }
     };
@@ -604,16 +581,25 @@ fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// A `Write` into a shared buffer, so output meant for a file can be written atomically at the end.
-struct SharedBuf(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
-
-impl Write for SharedBuf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().write(b)
+/// Scores every job in order and writes the records to `out`, which it returns with the totals.
+fn write_scores<W: Write>(
+    out: W,
+    model: &StanceModel,
+    jobs: &[Job],
+    (format, per, min_confidence): (OutputFormat, Per, f64),
+    progress: &ProgressBar,
+) -> anyhow::Result<(W, Counts)> {
+    let mut sink = ScoreSink::new(out, format, per, model.classes(), min_confidence)?;
+    let mut buf = TransformBuf::default();
+    for job in jobs {
+        let scored = job.score(model, &mut buf);
+        if let Scored::Failed { error, .. } = &scored {
+            progress.suspend(|| eprintln!("slant: error: {error}"));
+        }
+        sink.push(&scored)?;
+        progress.inc(1);
     }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    Ok(sink.finish()?)
 }
 
 /// Work items above which a run counts as long enough for a progress bar.

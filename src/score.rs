@@ -436,6 +436,23 @@ pub fn score_input(model: &StanceModel, input: &Input, buf: &mut TransformBuf) -
     }
 }
 
+/// One unit of scoring work: an input still to be read, or a paragraph record already read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    Read(Input),
+    Ready(Article),
+}
+
+impl Job {
+    /// Reads (if needed) and scores the job's article.
+    pub fn score(&self, model: &StanceModel, buf: &mut TransformBuf) -> Scored {
+        match self {
+            Job::Read(input) => score_input(model, input, buf),
+            Job::Ready(article) => Scored::Articles(vec![score_article(model, article, buf)]),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
