@@ -514,6 +514,9 @@ fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
             if args.paths.is_empty() {
                 anyhow::bail!("--input jsonl needs files to read (or - for standard input)");
             }
+            if outlets.is_some() {
+                anyhow::bail!("--outlets names article files; with --input jsonl give each record an `outlet` field instead");
+            }
             let mut jobs = Vec::new();
             for path in &args.paths {
                 jobs.extend(read_records(path)?.into_iter().map(Job::Ready));
@@ -530,14 +533,11 @@ fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         PerArg::Paragraph => Per::Paragraph,
         PerArg::Doc => Per::Doc,
     };
-    let progress = progress_bar(
-        jobs.len(),
-        if args.input == InputArg::Jsonl {
-            "records"
-        } else {
-            "files"
-        },
-    );
+    let unit = match args.input {
+        InputArg::Articles => "files",
+        InputArg::Jsonl => "records",
+    };
+    let progress = progress_bar(jobs.len(), unit);
     let settings = (format, per, args.min_confidence);
     let counts = match &args.out {
         None => {
@@ -552,17 +552,8 @@ fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     };
     progress.finish_and_clear();
     let mut summary = format!(
-        "slant: {} {}, {} paragraphs, {} errors; {} uncertain (top probability under {})",
-        counts.inputs,
-        if args.input == InputArg::Jsonl {
-            "records"
-        } else {
-            "files"
-        },
-        counts.paragraphs,
-        counts.errors,
-        counts.uncertain,
-        args.min_confidence
+        "slant: {} {unit}, {} paragraphs, {} errors; {} uncertain (top probability under {})",
+        counts.inputs, counts.paragraphs, counts.errors, counts.uncertain, args.min_confidence
     );
     if counts.empty_articles > 0 {
         summary += &format!(

@@ -234,6 +234,22 @@ fn jsonl_records_are_scored_as_given_and_bad_records_name_the_line() {
     assert_eq!(docs.len(), 2);
     assert_eq!(docs[0]["paragraphs"], 2);
 
+    assert_clean_failure(
+        &slant_in(
+            &root(),
+            &[
+                "score",
+                "--input",
+                "jsonl",
+                "--outlets",
+                "seeds/outlets.tsv",
+                "-",
+            ],
+            Some(records.as_bytes()),
+        ),
+        "`outlet` field",
+    );
+
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(
