@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::eval::{percentile_interval, BOOTSTRAP_RESAMPLES};
@@ -288,31 +289,31 @@ pub fn compare(
         .map(String::as_str)
         .chain(slant.map(|_| NET_SLANT))
         .collect();
-    let mut pairs = Vec::new();
-    let mut pair_index = 0u64;
-    for a in 0..groups.len() {
-        for b in a + 1..groups.len() {
-            let tests = permutation_test(
-                &groups[a].1,
-                &groups[b].1,
-                k,
-                slant,
-                config,
-                (1u64 << 32) + pair_index,
-            );
-            pair_index += 1;
-            for (name, (difference, p_value)) in names.iter().zip(tests) {
-                pairs.push(PairTest {
+    // Each pair has its own random stream, so running the pairs in parallel changes nothing.
+    let pair_list: Vec<(usize, usize)> = (0..groups.len())
+        .flat_map(|a| (a + 1..groups.len()).map(move |b| (a, b)))
+        .collect();
+    let pairs: Vec<PairTest> = pair_list
+        .par_iter()
+        .enumerate()
+        .map(|(index, &(a, b))| {
+            let stream = (1u64 << 32) + index as u64;
+            let tests = permutation_test(&groups[a].1, &groups[b].1, k, slant, config, stream);
+            names
+                .iter()
+                .zip(tests)
+                .map(|(name, (difference, p_value))| PairTest {
                     a: groups[a].0.to_owned(),
                     b: groups[b].0.to_owned(),
                     measure: name.to_string(),
                     difference,
                     p_value,
                     permutations: config.permutations,
-                });
-            }
-        }
-    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .flatten()
+        .collect();
     Ok(Comparison {
         classes: classes.to_vec(),
         outlets,
