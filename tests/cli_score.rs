@@ -307,3 +307,14 @@ fn an_unreadable_input_in_csv_gets_an_error_row() {
     assert!(last.starts_with("bad,,,,,,,,,"), "{last}");
     assert!(stderr(&o).contains("2 files, 15 paragraphs, 1 errors"));
 }
+
+#[test]
+fn standard_input_that_starts_like_html_is_read_as_html() {
+    let page = "<!DOCTYPE html><html><body><header>Site name</header>\
+                <p>Islamabad should keep talking to Kabul.</p><br><br>\
+                <footer>Copyright</footer></body></html>";
+    let o = slant_in(&root(), &["split", "-"], Some(page.as_bytes()));
+    let rows = json_lines(&stdout(&o));
+    assert_eq!(rows.len(), 1, "{}", stdout(&o));
+    assert_eq!(rows[0]["text"], "Islamabad should keep talking to Kabul.");
+}
