@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+mod delimited;
+
 /// File formats for labelled data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -134,7 +136,7 @@ impl Dataset {
     }
 }
 
-/// Reads and validates a labelled-data file.
+/// Reads and validates a labelled-data file; the format comes from `format` or the extension.
 pub fn read_dataset(path: &Path, columns: &Columns, format: Option<Format>) -> Result<Dataset> {
     let format = format
         .or_else(|| Format::from_path(path))
@@ -143,10 +145,22 @@ pub fn read_dataset(path: &Path, columns: &Columns, format: Option<Format>) -> R
             message: "unknown file extension; use .tsv, .csv or .jsonl, or pass --format".into(),
         })?;
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read labels", e))?;
-    let text = crate::decode::decode(path, &bytes)?;
+    parse_dataset(path, &bytes, columns, format)
+}
+
+/// Parses and validates labelled data from its bytes; `path` names it in messages and in the
+/// dataset. The rules of the delimited formats are those of the module `delimited` (quoted
+/// fields as in RFC 4180, strictly); other columns than the ones named are ignored.
+pub fn parse_dataset(
+    path: &Path,
+    bytes: &[u8],
+    columns: &Columns,
+    format: Format,
+) -> Result<Dataset> {
+    let text = crate::decode::decode(path, bytes)?;
     let sha256 = {
         use sha2::{Digest, Sha256};
-        Sha256::digest(&bytes)
+        Sha256::digest(bytes)
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
@@ -278,47 +292,66 @@ fn read_delimited(
     delimiter: u8,
     columns: &Columns,
 ) -> Result<Vec<RawRecord>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let csv_err = |e: csv::Error| {
-        let line = e.position().map(|p| p.line()).unwrap_or(0);
-        let message = match e.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => {
-                format!("{len} fields where the header has {expected_len}; check for a stray or missing delimiter")
-            }
-            _ => format!("{e}"),
-        };
-        Error::data(path, line, message)
+    let records =
+        delimited::records(text, delimiter).map_err(|p| Error::data(path, p.line, p.message))?;
+    let Some((header, rows)) = records.split_first() else {
+        return Err(Error::Unusable {
+            path: path.to_path_buf(),
+            message: format!(
+                "the file is empty; it needs a header row naming its columns ({}, {}, {})",
+                columns.text, columns.label, columns.group
+            ),
+        });
     };
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(csv_err)?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
-    let find = |name: &str| header.iter().position(|h| h == name);
+    let names: Vec<String> = header.fields.iter().map(|h| h.trim().to_owned()).collect();
+    // Column names match without regard to case; a name given twice is ambiguous.
+    let find = |name: &str| -> Result<Option<usize>> {
+        let mut hits = names
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.eq_ignore_ascii_case(name))
+            .map(|(i, _)| i);
+        let first = hits.next();
+        if let (Some(a), Some(b)) = (first, hits.next()) {
+            return Err(Error::data(
+                path,
+                header.line,
+                format!(
+                    "the header names column `{name}` twice (columns {} and {}); rename one",
+                    a + 1,
+                    b + 1
+                ),
+            ));
+        }
+        Ok(first)
+    };
     let text_i =
-        find(&columns.text).ok_or_else(|| missing(path, &columns.text, &header, "--text-col"))?;
-    let label_i = find(&columns.label)
-        .ok_or_else(|| missing(path, &columns.label, &header, "--label-col"))?;
-    let group_i = find(&columns.group);
+        find(&columns.text)?.ok_or_else(|| missing(path, &columns.text, &names, "--text-col"))?;
+    let label_i = find(&columns.label)?
+        .ok_or_else(|| missing(path, &columns.label, &names, "--label-col"))?;
+    let group_i = find(&columns.group)?;
     if group_i.is_none() && columns.group != Columns::default().group {
-        return Err(missing(path, &columns.group, &header, "--group-col"));
+        return Err(missing(path, &columns.group, &names, "--group-col"));
     }
-    let para_i = find("para");
-    let strength_i = find("strength");
-    let mut out = Vec::new();
-    for rec in reader.records() {
-        let rec = rec.map_err(csv_err)?;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let get = |i: usize| rec.get(i).unwrap_or("").to_owned();
+    let para_i = find("para")?;
+    let strength_i = find("strength")?;
+    let what = if delimiter == b'\t' { "tab" } else { "comma" };
+    let mut out = Vec::with_capacity(rows.len());
+    for rec in rows {
+        if rec.fields.len() != names.len() {
+            return Err(Error::data(
+                path,
+                rec.line,
+                format!(
+                    "{} fields where the header has {}; check for a stray or missing {what} (a {what} inside a text must be in a quoted field)",
+                    rec.fields.len(),
+                    names.len()
+                ),
+            ));
+        }
+        let get = |i: usize| rec.fields[i].clone();
         out.push(RawRecord {
-            line,
+            line: rec.line,
             text: get(text_i),
             label: get(label_i),
             group: group_i.map(get),
@@ -335,6 +368,13 @@ fn read_jsonl(path: &Path, text: &str, columns: &Columns) -> Result<Vec<RawRecor
         let lineno = i as u64 + 1;
         if line.trim().is_empty() {
             continue;
+        }
+        if lineno == 1 && line.trim_start().starts_with('[') {
+            return Err(Error::data(
+                path,
+                lineno,
+                "a JSON array; slant reads JSON Lines: one object per line",
+            ));
         }
         let value: serde_json::Value = serde_json::from_str(line)
             .map_err(|e| Error::data(path, lineno, format!("not a JSON object ({e})")))?;
@@ -354,14 +394,22 @@ fn read_jsonl(path: &Path, text: &str, columns: &Columns) -> Result<Vec<RawRecor
                 )),
             }
         };
-        let keys: Vec<String> = obj.keys().cloned().collect();
-        let text = field(&columns.text)?
-            .ok_or_else(|| missing(path, &columns.text, &keys, "--text-col"))?;
-        let label = field(&columns.label)?
-            .ok_or_else(|| missing(path, &columns.label, &keys, "--label-col"))?;
+        let absent = |name: &str, flag: &str| {
+            let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+            Error::data(
+                path,
+                lineno,
+                format!(
+                    "no field `{name}` (found: {}); name the right one with {flag}",
+                    keys.join(", ")
+                ),
+            )
+        };
+        let text = field(&columns.text)?.ok_or_else(|| absent(&columns.text, "--text-col"))?;
+        let label = field(&columns.label)?.ok_or_else(|| absent(&columns.label, "--label-col"))?;
         let group = field(&columns.group)?;
         if group.is_none() && columns.group != Columns::default().group {
-            return Err(missing(path, &columns.group, &keys, "--group-col"));
+            return Err(absent(&columns.group, "--group-col"));
         }
         out.push(RawRecord {
             line: lineno,
@@ -467,6 +515,42 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("only one label"));
+    }
+
+    #[test]
+    fn header_names_match_case_insensitively_and_unused_columns_are_ignored() {
+        let d = read(
+            "a.tsv",
+            "Doc\tLABEL\tText\tnotes\nd\tx\tone\tfirst\n",
+            &Columns::default(),
+        )
+        .unwrap();
+        assert_eq!(d.examples[0].text, "one");
+        assert!(d.warnings.is_empty());
+        let err = read("a.tsv", "text\tlabel\tTEXT\na\tx\tb\n", &Columns::default()).unwrap_err();
+        assert!(err.to_string().contains("twice (columns 1 and 3)"), "{err}");
+    }
+
+    #[test]
+    fn empty_files_and_json_arrays_say_what_is_expected() {
+        for body in ["", "\n  \n"] {
+            let err = read("a.csv", body, &Columns::default()).unwrap_err();
+            assert!(err.to_string().contains("needs a header row"), "{err}");
+        }
+        let err = read("a.jsonl", "[{\"text\": \"a\"}]\n", &Columns::default()).unwrap_err();
+        assert!(err.to_string().contains("one object per line"), "{err}");
+    }
+
+    #[test]
+    fn a_json_line_without_a_field_names_its_line() {
+        let err = read(
+            "a.jsonl",
+            "{\"doc\":1,\"label\":\"x\",\"text\":\"One\"}\n{\"doc\":2,\"label\":\"y\",\"body\":\"Two\"}\n",
+            &Columns::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Data { line: 2, .. }), "{err}");
+        assert!(err.to_string().contains("found: body, doc, label"), "{err}");
     }
 
     #[test]
