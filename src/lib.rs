@@ -52,4 +52,4 @@ pub mod tfidf;
 pub mod train;
 
 pub use error::{Error, Result};
-pub use io::write_atomic;
+pub use io::{check_output, write_atomic};

@@ -349,8 +349,15 @@ impl StanceModel {
         struct Head {
             format_version: Option<u32>,
         }
-        let head: Head = serde_json::from_slice(bytes)
-            .map_err(|e| Error::model(path, format!("not JSON ({e})")))?;
+        let head: Head = serde_json::from_slice(bytes).map_err(|e| {
+            use serde_json::error::Category;
+            let problem = match e.classify() {
+                Category::Eof => format!("the file is cut short (truncated?): {e}"),
+                Category::Data => format!("not a model file: {e}"),
+                Category::Syntax | Category::Io => format!("not JSON ({e})"),
+            };
+            Error::model(path, problem)
+        })?;
         match head.format_version {
             Some(FORMAT_VERSION) => {}
             Some(found) => {
