@@ -4,14 +4,14 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use slant::dataset::{read_dataset, Columns, Dataset, Format};
 use slant::eval::{cross_validate, evaluate_model, FoldScheme};
 use slant::model::{ModelParams, StanceModel, TrainConfig};
 use slant::report::{render_table, EvalJson};
-use slant::score::{collect_inputs, score_paragraphs};
+use slant::score::{collect_inputs, score_paragraphs, Input};
+use slant::split::Split;
 use slant::tfidf::{TfidfConfig, TransformBuf};
 use slant::train::{train, TrainOptions};
 
@@ -156,11 +156,15 @@ impl DataArgs {
             FormatArg::Csv => Format::Csv,
             FormatArg::Jsonl => Format::JsonLines,
         });
-        let data = read_dataset(&self.data, &columns, format)?;
-        for w in &data.warnings {
-            eprintln!("slant: warning: {w}");
-        }
-        Ok(data)
+        Ok(read_dataset(&self.data, &columns, format)?)
+    }
+}
+
+/// Shows a dataset's warnings; called once the command has succeeded, so that a failing run
+/// prints its one error line alone.
+fn show_warnings(data: &Dataset) {
+    for w in &data.warnings {
+        eprintln!("slant: warning: {w}");
     }
 }
 
@@ -201,21 +205,39 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
+            // The reader of our output went away (`slant score | head -1`): not an error.
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            let msg = format!("{e:#}");
-            eprintln!("slant: error: {}", msg.replace('\n', " "));
+            eprintln!("slant: error: {}", one_line(&e));
             ExitCode::from(2)
         }
     }
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    let broken = Some(std::io::ErrorKind::BrokenPipe);
     e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        c.downcast_ref::<std::io::Error>().map(|io| io.kind()) == broken
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == broken
     })
+}
+
+/// The error and its causes on one line, leaving out a cause whose text is already shown.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !msg.contains(&text) {
+            if !msg.is_empty() {
+                msg.push_str(": ");
+            }
+            msg.push_str(&text);
+        }
+    }
+    msg.replace(['\n', '\r'], " ")
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -232,6 +254,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_cv,
         } => {
             let config = hyper.config()?;
+            slant::check_output(&out)?;
             let dataset = data.load()?;
             let opts = TrainOptions {
                 config,
@@ -241,6 +264,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let (model, evaluation) = train(&dataset, &opts)?;
             model.save(&out)?;
+            show_warnings(&dataset);
             eprintln!(
                 "slant: trained on {} paragraphs in {} groups, {} classes, {} features; wrote {}",
                 dataset.examples.len(),
@@ -269,6 +293,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 None => cross_validate(&dataset, &hyper.config()?, cv.scheme(), cv.seed)?,
             };
+            show_warnings(&dataset);
             let mut stdout = std::io::stdout().lock();
             if json {
                 serde_json::to_writer(&mut stdout, &EvalJson::new(&evaluation))?;
@@ -294,21 +319,82 @@ fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     }
 }
 
+/// What `split` and `score` did with their inputs; every input is counted once.
+#[derive(Default)]
+struct Tally {
+    files: usize,
+    paragraphs: usize,
+    errors: usize,
+    empty: usize,
+}
+
+impl Tally {
+    /// Counts a split input, with a warning when it has no paragraph.
+    fn read(&mut self, input: &Input, split: &Split) {
+        self.files += 1;
+        self.paragraphs += split.paragraphs.len();
+        if split.paragraphs.is_empty() {
+            self.empty += 1;
+            let why = if split.dropped.is_empty() {
+                "the file is empty or blank"
+            } else {
+                "only headings and furniture; see them with `slant split --show-dropped`"
+            };
+            eprintln!(
+                "slant: warning: {}: no paragraphs ({why})",
+                input.path().display()
+            );
+        }
+    }
+
+    /// Counts an input that could not be read: one line on stderr, one error record on stdout.
+    fn failed(
+        &mut self,
+        out: &mut impl Write,
+        input: &Input,
+        e: &slant::Error,
+    ) -> anyhow::Result<()> {
+        self.files += 1;
+        self.errors += 1;
+        eprintln!("slant: error: {e}");
+        serde_json::to_writer(
+            &mut *out,
+            &serde_json::json!({"doc": input.doc(), "error": e.to_string()}),
+        )?;
+        writeln!(out)?;
+        Ok(())
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "slant: {} files, {} paragraphs, {} errors, {} empty",
+            self.files, self.paragraphs, self.errors, self.empty
+        )
+    }
+
+    /// 1 when some inputs failed (the others were all done), else 0.
+    fn exit_code(&self) -> ExitCode {
+        if self.errors > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+}
+
 fn split(paths: Vec<PathBuf>, show_dropped: bool) -> anyhow::Result<ExitCode> {
     let inputs = collect_inputs(&default_paths(paths))?;
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let (mut kept, mut dropped) = (0, 0);
+    let mut tally = Tally::default();
+    let mut dropped = 0;
     for input in &inputs {
-        let text = match input {
-            slant::score::Input::File { path, .. } => slant::decode::read_text(path)?,
-            slant::score::Input::Stdin => {
-                let mut s = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::stdin(), &mut s)
-                    .context("reading standard input")?;
-                slant::decode::decode(Path::new("<stdin>"), &s)?
+        let split = match input.split() {
+            Ok(split) => split,
+            Err(e) => {
+                tally.failed(&mut out, input, &e)?;
+                continue;
             }
         };
-        let split = slant::split::split_text(input.doc(), &text);
         for p in &split.paragraphs {
             serde_json::to_writer(&mut out, p)?;
             writeln!(out)?;
@@ -324,20 +410,20 @@ fn split(paths: Vec<PathBuf>, show_dropped: bool) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        kept += split.paragraphs.len();
+        tally.read(input, &split);
         dropped += split.dropped.len();
     }
     out.flush()?;
     eprintln!(
-        "slant: {} files, {kept} paragraphs, {dropped} furniture/heading lines dropped{}",
-        inputs.len(),
+        "{}, {dropped} furniture/heading lines dropped{}",
+        tally.summary(),
         if show_dropped {
             ""
         } else {
             " (see them with --show-dropped)"
         }
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(tally.exit_code())
 }
 
 fn score(model_path: &Path, paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
@@ -345,35 +431,20 @@ fn score(model_path: &Path, paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
     let inputs = collect_inputs(&default_paths(paths))?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut buf = TransformBuf::default();
-    let (mut paragraphs, mut errors) = (0usize, 0usize);
+    let mut tally = Tally::default();
     for input in &inputs {
-        match input.paragraphs() {
-            Ok(paras) => {
-                for record in score_paragraphs(&model, &paras, &mut buf) {
+        match input.split() {
+            Ok(split) => {
+                for record in score_paragraphs(&model, &split.paragraphs, &mut buf) {
                     serde_json::to_writer(&mut out, &record)?;
                     writeln!(out)?;
                 }
-                paragraphs += paras.len();
+                tally.read(input, &split);
             }
-            Err(e) => {
-                errors += 1;
-                eprintln!("slant: error: {e}");
-                serde_json::to_writer(
-                    &mut out,
-                    &serde_json::json!({"doc": input.doc(), "error": e.to_string()}),
-                )?;
-                writeln!(out)?;
-            }
+            Err(e) => tally.failed(&mut out, input, &e)?,
         }
     }
     out.flush()?;
-    eprintln!(
-        "slant: {} files, {paragraphs} paragraphs, {errors} errors",
-        inputs.len()
-    );
-    Ok(if errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    eprintln!("{}", tally.summary());
+    Ok(tally.exit_code())
 }

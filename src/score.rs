@@ -8,11 +8,16 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::eval::argmax;
 use crate::model::StanceModel;
-use crate::split::{split_text, Paragraph};
+use crate::split::{split_text, Paragraph, Split};
 use crate::tfidf::TransformBuf;
 
 /// File extensions read when walking a directory.
 pub const TEXT_EXTENSIONS: &[&str] = &["txt", "md"];
+
+/// A paragraph longer than this (1 MiB, some 170,000 words, a hundred times a long op-ed) is
+/// refused: such a "paragraph" is a file without paragraph breaks, a dump or a binary, and
+/// analysing it would cost time and memory for a meaningless score.
+pub const MAX_PARAGRAPH_BYTES: usize = 1 << 20;
 
 /// One article to score.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,20 +36,52 @@ impl Input {
         }
     }
 
-    /// Reads and splits the article.
-    pub fn paragraphs(&self) -> Result<Vec<Paragraph>> {
-        let text = match self {
-            Input::File { path, .. } => crate::decode::read_text(path)?,
+    /// The path named in messages (`<stdin>` for standard input).
+    pub fn path(&self) -> &Path {
+        match self {
+            Input::File { path, .. } => path,
+            Input::Stdin => Path::new("<stdin>"),
+        }
+    }
+
+    /// Reads and decodes the article's text.
+    pub fn text(&self) -> Result<String> {
+        match self {
+            Input::File { path, .. } => crate::decode::read_text(path),
             Input::Stdin => {
                 use std::io::Read;
                 let mut bytes = Vec::new();
                 std::io::stdin()
                     .read_to_end(&mut bytes)
-                    .map_err(|e| Error::io("-", "cannot read standard input", e))?;
-                crate::decode::decode(Path::new("<stdin>"), &bytes)?
+                    .map_err(|e| Error::io(self.path(), "cannot read standard input", e))?;
+                crate::decode::decode(self.path(), &bytes)
             }
-        };
-        Ok(split_text(self.doc(), &text).paragraphs)
+        }
+    }
+
+    /// Reads and splits the article; a paragraph over [`MAX_PARAGRAPH_BYTES`] is an error.
+    pub fn split(&self) -> Result<Split> {
+        let split = split_text(self.doc(), &self.text()?);
+        if let Some(p) = split
+            .paragraphs
+            .iter()
+            .find(|p| p.text.len() > MAX_PARAGRAPH_BYTES)
+        {
+            return Err(Error::data(
+                self.path(),
+                p.line,
+                format!(
+                    "a paragraph of {} bytes, over the {MAX_PARAGRAPH_BYTES}-byte limit; this is not an article: give it line breaks between paragraphs",
+                    p.text.len()
+                ),
+            ));
+        }
+        Ok(split)
+    }
+
+    /// Reads and splits the article, keeping only its paragraphs.
+    pub fn paragraphs(&self) -> Result<Vec<Paragraph>> {
+        Ok(self.split()?.paragraphs)
     }
 }
 
@@ -89,7 +126,26 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
             });
         }
     }
+    check_unique_docs(&out)?;
     Ok(out)
+}
+
+/// Two inputs with one doc id would give their paragraphs the same ids: refuse before any work.
+fn check_unique_docs(inputs: &[Input]) -> Result<()> {
+    let mut seen: std::collections::BTreeMap<&str, &Path> = std::collections::BTreeMap::new();
+    for input in inputs {
+        if let Some(first) = seen.insert(input.doc(), input.path()) {
+            return Err(Error::Unusable {
+                path: input.path().to_path_buf(),
+                message: format!(
+                    "its doc id `{}` is also that of {}, so their paragraph ids would clash; pass each file once, rename one, or pass a directory that holds both (ids then include the sub-directory)",
+                    input.doc(),
+                    first.display()
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
