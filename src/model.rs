@@ -18,6 +18,10 @@ use crate::tfidf::{SparseVec, Tfidf, TfidfConfig, TransformBuf};
 /// Version of the model file layout; bumped on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Largest weight or intercept magnitude a model file may hold. Feature values are at most 1, so
+/// with this bound every logit is finite and the softmax cannot produce NaN.
+pub const MAX_WEIGHT: f64 = 1e100;
+
 /// Dense training matrices above this size are refused rather than risking running out of memory.
 pub const DENSE_LIMIT_BYTES: u64 = 4 << 30;
 
@@ -403,10 +407,17 @@ impl StanceModel {
                 ),
             ));
         }
-        if file.weights.iter().flatten().any(|v| !v.is_finite())
-            || file.intercept.iter().any(|v| !v.is_finite())
+        if file
+            .weights
+            .iter()
+            .flatten()
+            .chain(&file.intercept)
+            .any(|v| !v.is_finite() || v.abs() > MAX_WEIGHT)
         {
-            return Err(Error::model(path, "weights contain non-finite numbers"));
+            return Err(Error::model(
+                path,
+                format!("weights contain non-finite numbers or numbers beyond ±{MAX_WEIGHT:e}"),
+            ));
         }
         file.hyperparameters
             .check()
@@ -505,6 +516,46 @@ mod tests {
         let classes = ["a", "b"].map(String::from);
         let err = Pipeline::fit(&c, &["x", "y"], &[0, 1], &classes).unwrap_err();
         assert!(matches!(err, Error::Param { name: "alpha", .. }));
+    }
+
+    #[test]
+    fn huge_weights_are_refused_on_load() {
+        // Regression: finite weights of 1e308 loaded, overflowed the logits to infinity and
+        // made every probability NaN (printed as null).
+        let classes = ["conciliatory", "hawkish"].map(String::from);
+        let texts = [
+            "strike the camps",
+            "force now",
+            "talk and trade",
+            "open trade",
+        ];
+        let pipeline = Pipeline::fit(&TrainConfig::default(), &texts, &[1, 1, 0, 0], &classes);
+        let model = StanceModel {
+            pipeline: pipeline.unwrap(),
+            hyperparameters: ModelParams::default(),
+            provenance: Provenance {
+                training_file: "t.tsv".into(),
+                training_sha256: String::new(),
+                text_column: "text".into(),
+                label_column: "label".into(),
+                group_column: "doc".into(),
+                paragraphs: 6,
+                groups: 6,
+                class_counts: BTreeMap::new(),
+                cross_validation: None,
+                training_fingerprints: Vec::new(),
+            },
+            crate_version: "0".into(),
+        };
+        let json = model.to_json();
+        let path = Path::new("m.json");
+        let back = StanceModel::from_slice(path, json.as_bytes()).unwrap();
+        let probs = back.probabilities("strike the camps", &mut TransformBuf::default());
+        assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        value["weights"][0][0] = serde_json::json!(1e308);
+        let err = StanceModel::from_slice(path, value.to_string().as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("beyond"), "{err}");
     }
 
     #[test]
