@@ -219,8 +219,9 @@ fn is_heading(text: &str) -> bool {
 }
 
 /// Normalises one line: repairs the `Â` that a UTF-8 no-break space leaves when it was decoded as
-/// Latin-1, turns every Unicode space into a plain one, removes zero-width characters, collapses
-/// runs of spaces and trims.
+/// Latin-1 (an `Â` whose next visible character is a space of any kind), turns every Unicode
+/// space and control character into a plain space, removes zero-width characters, collapses
+/// runs of spaces and trims. Cleaning twice gives what cleaning once gave.
 pub fn clean_line(line: &str) -> String {
     if is_clean(line) {
         line.to_owned()
@@ -231,20 +232,26 @@ pub fn clean_line(line: &str) -> String {
 
 /// The character-by-character work of [`clean_line`].
 fn clean_chars(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars().peekable();
-    let mut pending_space = false;
-    while let Some(c) = chars.next() {
-        if c == 'Â' && matches!(chars.peek(), Some(&n) if n == '\u{a0}' || n == ' ') {
-            continue;
-        }
-        if matches!(
+    let zero_width = |c: char| {
+        matches!(
             c,
             '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
-        ) {
+        )
+    };
+    let spacing = |c: char| c.is_whitespace() || c.is_control();
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    let mut pending_space = false;
+    while let Some(c) = chars.next() {
+        // Judge `Â` by the next character that survives cleaning, so that cleaning is
+        // idempotent: a control character or a zero-width one must not hide the space.
+        if c == 'Â' && chars.clone().find(|&n| !zero_width(n)).is_some_and(spacing) {
             continue;
         }
-        if c.is_whitespace() || c.is_control() {
+        if zero_width(c) {
+            continue;
+        }
+        if spacing(c) {
             pending_space = true;
             continue;
         }
@@ -291,6 +298,24 @@ mod tests {
         );
         assert_eq!(clean_line("a\u{a0}Â\u{a0}b"), "a b");
         assert_eq!(clean_line("Zero\u{200b}width"), "Zerowidth");
+    }
+
+    #[test]
+    fn cleaning_twice_changes_nothing() {
+        // Regression (found by the split fuzzer): a control character after the mojibake `Â`
+        // became a space only after the `Â` was judged, so a second cleaning removed the `Â`
+        // and a label's text no longer matched the paragraph `slant split` printed.
+        for line in [
+            "stalled.\u{a0}Â\u{9e}Again.",
+            "a Â\u{200b} b",
+            "Â\u{200b}\u{a0}x",
+            "CHÂTEAU Â",
+        ] {
+            let once = clean_line(line);
+            assert_eq!(clean_line(&once), once, "{line:?}");
+        }
+        assert_eq!(clean_line("stalled.\u{a0}Â\u{9e}Again."), "stalled. Again.");
+        assert_eq!(clean_line("CHÂTEAU Â\u{a0}"), "CHÂTEAU");
     }
 
     #[test]
