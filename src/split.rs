@@ -219,7 +219,7 @@ fn is_heading(text: &str) -> bool {
 }
 
 /// Normalises one line: repairs the `Â` that a UTF-8 no-break space leaves when it was decoded as
-/// Latin-1 (an `Â` whose next visible character is a space of any kind), turns every Unicode
+/// Latin-1 (an `Â` followed by a space of any kind or ending the line), turns every Unicode
 /// space and control character into a plain space, removes zero-width characters, collapses
 /// runs of spaces and trims. Cleaning twice gives what cleaning once gave.
 pub fn clean_line(line: &str) -> String {
@@ -244,8 +244,9 @@ fn clean_chars(line: &str) -> String {
     let mut pending_space = false;
     while let Some(c) = chars.next() {
         // Judge `Â` by the next character that survives cleaning, so that cleaning is
-        // idempotent: a control character or a zero-width one must not hide the space.
-        if c == 'Â' && chars.clone().find(|&n| !zero_width(n)).is_some_and(spacing) {
+        // idempotent: a control character or a zero-width one must not hide the space, and an
+        // `Â` that ends the line would meet a space when the splitter joins wrapped lines.
+        if c == 'Â' && chars.clone().find(|&n| !zero_width(n)).is_none_or(spacing) {
             continue;
         }
         if zero_width(c) {
@@ -316,6 +317,17 @@ mod tests {
         }
         assert_eq!(clean_line("stalled.\u{a0}Â\u{9e}Again."), "stalled. Again.");
         assert_eq!(clean_line("CHÂTEAU Â\u{a0}"), "CHÂTEAU");
+    }
+
+    #[test]
+    fn joined_lines_are_already_clean() {
+        // Regression (found by the split fuzzer): an `Â` ending a wrapped line was kept, then
+        // met the space that joined it to the next line, and a second cleaning removed it.
+        let s = split_text("d", "Talks have stalled.\u{a0}Â\nAgain and again.\n\nNext one.\n");
+        assert_eq!(texts(&s)[0], "Talks have stalled. Again and again.");
+        for p in &s.paragraphs {
+            assert_eq!(clean_line(&p.text), p.text);
+        }
     }
 
     #[test]
