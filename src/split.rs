@@ -219,7 +219,7 @@ fn is_heading(text: &str) -> bool {
 }
 
 /// Normalises one line: repairs the `Â` that a UTF-8 no-break space leaves when it was decoded as
-/// Latin-1 (an `Â` followed by a space of any kind or ending the line), turns every Unicode
+/// Latin-1 (a run of `Â` followed by a space of any kind or ending the line), turns every Unicode
 /// space and control character into a plain space, removes zero-width characters, collapses
 /// runs of spaces and trims. Cleaning twice gives what cleaning once gave.
 pub fn clean_line(line: &str) -> String {
@@ -243,10 +243,12 @@ fn clean_chars(line: &str) -> String {
     let mut chars = line.chars();
     let mut pending_space = false;
     while let Some(c) = chars.next() {
-        // Judge `Â` by the next character that survives cleaning, so that cleaning is
-        // idempotent: a control character or a zero-width one must not hide the space, and an
-        // `Â` that ends the line would meet a space when the splitter joins wrapped lines.
-        if c == 'Â' && chars.clone().find(|&n| !zero_width(n)).is_none_or(spacing) {
+        // Judge `Â` by the next character that survives cleaning and is not `Â` itself, so that
+        // cleaning is idempotent: a control character, a zero-width one or a dropped `Â` must
+        // not hide the space, and an `Â` that ends the line would meet a space when the
+        // splitter joins wrapped lines. Every `Â` kept is followed by a visible character.
+        let next_visible = chars.clone().find(|&n| !zero_width(n) && n != 'Â');
+        if c == 'Â' && next_visible.is_none_or(spacing) {
             continue;
         }
         if zero_width(c) {
@@ -311,6 +313,8 @@ mod tests {
             "a Â\u{200b} b",
             "Â\u{200b}\u{a0}x",
             "CHÂTEAU Â",
+            "ent¡ÂÂ\u{a0}Agmatters",
+            "xÂ\u{200b}Â Â",
         ] {
             let once = clean_line(line);
             assert_eq!(clean_line(&once), once, "{line:?}");
@@ -323,7 +327,10 @@ mod tests {
     fn joined_lines_are_already_clean() {
         // Regression (found by the split fuzzer): an `Â` ending a wrapped line was kept, then
         // met the space that joined it to the next line, and a second cleaning removed it.
-        let s = split_text("d", "Talks have stalled.\u{a0}Â\nAgain and again.\n\nNext one.\n");
+        let s = split_text(
+            "d",
+            "Talks have stalled.\u{a0}Â\nAgain and again.\n\nNext one.\n",
+        );
         assert_eq!(texts(&s)[0], "Talks have stalled. Again and again.");
         for p in &s.paragraphs {
             assert_eq!(clean_line(&p.text), p.text);
