@@ -1,12 +1,12 @@
 //! Benchmarks on the checked-in seed corpus. Each one also asserts what it produced, so a bench
 //! run is a correctness check too. Run: `cargo bench --bench pipeline`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use slant::dataset::{read_dataset, Columns};
 use slant::model::{StanceModel, TrainConfig};
-use slant::score::{collect_inputs, score_paragraphs};
+use slant::score::{collect_inputs, score_article};
 use slant::split::{split_text, Paragraph};
 use slant::tfidf::TransformBuf;
 use slant::train::{train, TrainOptions};
@@ -62,10 +62,13 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.bench_function("split+featurize+score", |b| {
-        let mut buf = TransformBuf::default();
         b.iter(|| {
-            let paras = split_all(black_box(&texts));
-            let records = score_paragraphs(&model, &paras, &mut buf);
+            let records: Vec<_> = black_box(&texts)
+                .iter()
+                .flat_map(|(doc, text)| {
+                    score_article(&model, &split_text(doc, text).paragraphs, None)
+                })
+                .collect();
             assert_eq!(records.len(), 70);
             assert!(records
                 .iter()
@@ -79,11 +82,10 @@ fn benches(c: &mut Criterion) {
         config: TrainConfig::default(),
         cv: None,
         seed: 42,
-        data_label: PathBuf::from("labels/seeds.tsv").display().to_string(),
     };
     c.bench_function("train/seeds-70", |b| {
         b.iter(|| {
-            let (m, _) = train(black_box(&data), &opts).unwrap();
+            let (m, _) = train(black_box(&data), None, &opts).unwrap();
             assert_eq!(m.classes().len(), 3);
         })
     });

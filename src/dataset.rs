@@ -68,21 +68,114 @@ pub struct Example {
     pub strength: Option<Strength>,
     /// 1-based line (TSV/CSV: of the record's start) for error messages.
     pub line: u64,
+    /// Index into [`Dataset::sources`] of the file it came from.
+    pub source: usize,
 }
 
-/// A labelled-data file, validated.
-#[derive(Debug, Clone)]
-pub struct Dataset {
+/// A file that labelled examples were read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
     pub path: PathBuf,
-    pub columns: Columns,
-    pub examples: Vec<Example>,
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,
+    pub rows: usize,
+}
+
+/// Labelled paragraphs from one or more files, validated.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub columns: Columns,
+    pub examples: Vec<Example>,
+    pub sources: Vec<Source>,
     /// Non-fatal observations the caller should show the user.
     pub warnings: Vec<String>,
 }
 
 impl Dataset {
+    /// The file paths, joined with `+`, for messages about the data as a whole.
+    pub fn name(&self) -> String {
+        self.sources
+            .iter()
+            .map(|s| s.path.display().to_string())
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+
+    /// Path of the file an example came from.
+    pub fn path_of(&self, e: &Example) -> &Path {
+        &self.sources[e.source].path
+    }
+
+    /// Appends another dataset (read with the same columns). Article ids are shared: a doc id
+    /// that appears in both files is one article.
+    pub fn extend(&mut self, other: Dataset) {
+        let offset = self.sources.len();
+        self.sources.extend(other.sources);
+        self.warnings.extend(other.warnings);
+        self.examples
+            .extend(other.examples.into_iter().map(|mut e| {
+                e.source += offset;
+                e
+            }));
+    }
+
+    /// Reads several files into one dataset.
+    pub fn read_all(
+        paths: &[PathBuf],
+        columns: &Columns,
+        format: Option<Format>,
+    ) -> Result<Dataset> {
+        let mut iter = paths.iter();
+        let first = iter
+            .next()
+            .ok_or_else(|| Error::param("data", "no labelled-data file given"))?;
+        let mut all = read_dataset(first, columns, format)?;
+        for p in iter {
+            all.extend(read_dataset(p, columns, format)?);
+        }
+        all.check_unique_ids()?;
+        Ok(all)
+    }
+
+    /// Group index of every example (groups numbered in sorted order) and the number of groups.
+    pub fn group_indices(&self) -> (Vec<usize>, usize) {
+        let mut names: Vec<&str> = self.examples.iter().map(|e| e.group.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let idx = self
+            .examples
+            .iter()
+            .map(|e| {
+                names
+                    .binary_search(&e.group.as_str())
+                    .expect("group present")
+            })
+            .collect();
+        (idx, names.len())
+    }
+
+    fn check_unique_ids(&self) -> Result<()> {
+        let mut seen: HashMap<(&str, &str), &Example> = HashMap::new();
+        for e in &self.examples {
+            if let Some(p) = &e.para {
+                if let Some(first) = seen.insert((&e.group, p), e) {
+                    return Err(Error::data(
+                        self.path_of(e),
+                        e.line,
+                        format!(
+                            "duplicate paragraph id {}:{} (first at {} line {}); ids must be unique",
+                            e.group,
+                            p,
+                            self.path_of(first).display(),
+                            first.line
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Sorted class names.
     pub fn classes(&self) -> Vec<String> {
         self.class_counts().into_keys().collect()
@@ -109,7 +202,7 @@ impl Dataset {
         let counts = self.class_counts();
         if counts.len() < 2 {
             return Err(Error::Unusable {
-                path: self.path.clone(),
+                path: self.name().into(),
                 message: format!(
                     "only one label ({}) in column `{}`; a classifier needs at least two",
                     counts.keys().next().map(String::as_str).unwrap_or("none"),
@@ -118,15 +211,14 @@ impl Dataset {
             });
         }
         if let Some((label, _)) = counts.iter().find(|(_, &n)| n == 1) {
-            let line = self
+            let e = self
                 .examples
                 .iter()
                 .find(|e| &e.label == label)
-                .map(|e| e.line)
-                .unwrap_or(0);
+                .expect("label has an example");
             return Err(Error::data(
-                &self.path,
-                line,
+                self.path_of(e),
+                e.line,
                 format!(
                     "label `{label}` is used only once; fix the typo or add more examples of it"
                 ),
@@ -149,15 +241,17 @@ pub fn read_dataset(path: &Path, columns: &Columns, format: Option<Format>) -> R
 }
 
 /// Parses and validates labelled data from its bytes; `path` names it in messages and in the
-/// dataset. The rules of the delimited formats are those of the module `delimited` (quoted
-/// fields as in RFC 4180, strictly); other columns than the ones named are ignored.
+/// dataset. Bytes that are not UTF-8 are read as Latin-1 with a warning (see
+/// [`crate::decode::decode_or_latin1`]). The rules of the delimited formats are those of the
+/// module `delimited` (quoted fields as in RFC 4180, strictly); other columns than the ones
+/// named are ignored.
 pub fn parse_dataset(
     path: &Path,
     bytes: &[u8],
     columns: &Columns,
     format: Format,
 ) -> Result<Dataset> {
-    let text = crate::decode::decode(path, bytes)?;
+    let (text, warning) = crate::decode::decode_or_latin1(path, bytes)?;
     let sha256 = {
         use sha2::{Digest, Sha256};
         Sha256::digest(bytes)
@@ -165,7 +259,7 @@ pub fn parse_dataset(
             .map(|b| format!("{b:02x}"))
             .collect()
     };
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = warning.into_iter().collect();
     let records = match format {
         Format::Tsv => read_delimited(path, &text, b'\t', columns)?,
         Format::Csv => read_delimited(path, &text, b',', columns)?,
@@ -229,6 +323,7 @@ pub fn parse_dataset(
             label,
             strength,
             line: r.line,
+            source: 0,
         });
     }
     if examples.is_empty() {
@@ -244,28 +339,19 @@ pub fn parse_dataset(
             columns.group
         ));
     }
-    let mut seen: HashMap<(&str, &str), u64> = HashMap::new();
-    for e in &examples {
-        if let Some(p) = &e.para {
-            if let Some(first) = seen.insert((&e.group, p), e.line) {
-                return Err(Error::data(
-                    path,
-                    e.line,
-                    format!(
-                        "duplicate paragraph id {}:{} (first at line {first}); ids must be unique",
-                        e.group, p
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(Dataset {
-        path: path.to_path_buf(),
+    let rows = examples.len();
+    let data = Dataset {
         columns: columns.clone(),
         examples,
-        sha256,
+        sources: vec![Source {
+            path: path.to_path_buf(),
+            sha256,
+            rows,
+        }],
         warnings,
-    })
+    };
+    data.check_unique_ids()?;
+    Ok(data)
 }
 
 struct RawRecord {
@@ -551,6 +637,34 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, Error::Data { line: 2, .. }), "{err}");
         assert!(err.to_string().contains("found: body, doc, label"), "{err}");
+    }
+
+    #[test]
+    fn latin1_labels_are_read_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("l.csv");
+        std::fs::write(&p, b"label,text\r\nFAVOR,caf\xE9 talks\rAGAINST,no\r").unwrap();
+        let d = read_dataset(&p, &Columns::default(), None).unwrap();
+        assert_eq!(d.examples[0].text, "caf\u{e9} talks");
+        assert!(d.warnings.iter().any(|w| w.contains("Latin-1")));
+    }
+
+    #[test]
+    fn files_combine_and_ids_stay_unique_across_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.tsv");
+        let b = dir.path().join("b.tsv");
+        std::fs::write(&a, "doc\tpara\tlabel\ttext\nd\t1\tx\tone\n").unwrap();
+        std::fs::write(&b, "doc\tpara\tlabel\ttext\ne\t1\ty\ttwo\n").unwrap();
+        let both = Dataset::read_all(&[a.clone(), b.clone()], &Columns::default(), None).unwrap();
+        assert_eq!(both.examples.len(), 2);
+        assert_eq!(both.path_of(&both.examples[1]), b.as_path());
+        std::fs::write(&b, "doc\tpara\tlabel\ttext\nd\t1\ty\ttwo\n").unwrap();
+        let err = Dataset::read_all(&[a, b], &Columns::default(), None).unwrap_err();
+        assert!(
+            err.to_string().contains("duplicate paragraph id d:1"),
+            "{err}"
+        );
     }
 
     #[test]

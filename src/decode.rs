@@ -72,6 +72,24 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
     Ok(normalize_newlines(text))
 }
 
+/// Like [`decode`], but bytes that are not valid UTF-8 are read as Latin-1 (ISO 8859-1) instead
+/// of failing; the returned warning says so, naming the file and the first bad line. Meant for
+/// labelled data from other tools, which is often Latin-1 or Windows-1252.
+pub fn decode_or_latin1(path: &Path, bytes: &[u8]) -> Result<(String, Option<String>)> {
+    match decode(path, bytes) {
+        Err(Error::Encoding { line, problem, .. }) if problem.starts_with("invalid UTF-8") => {
+            let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+            let text: String = body.iter().map(|&b| b as char).collect();
+            let warning = format!(
+                "{} is not UTF-8 (first bad byte on line {line}); read it as Latin-1: check accented letters, or re-save it as UTF-8",
+                path.display()
+            );
+            Ok((normalize_newlines(text), Some(warning)))
+        }
+        other => other.map(|t| (t, None)),
+    }
+}
+
 /// Names a binary file format from its first bytes (its "magic number").
 fn binary_format(bytes: &[u8]) -> Option<&'static str> {
     const SIGNATURES: &[(&[u8], &str)] = &[
@@ -188,6 +206,20 @@ mod tests {
             be.extend_from_slice(&u.to_be_bytes());
         }
         assert_eq!(d(&be).unwrap(), "Kabul");
+    }
+
+    #[test]
+    fn latin1_fallback_warns_with_the_line() {
+        let (text, warning) = decode_or_latin1(Path::new("l.csv"), b"a,b\r\ncaf\xE9,x\r").unwrap();
+        assert_eq!(text, "a,b\ncaf\u{e9},x\n");
+        assert!(warning
+            .unwrap()
+            .contains("l.csv is not UTF-8 (first bad byte on line 2)"));
+        assert_eq!(
+            decode_or_latin1(Path::new("u"), b"ok").unwrap(),
+            ("ok".into(), None)
+        );
+        assert!(decode_or_latin1(Path::new("b"), b"\0\xff").is_err());
     }
 
     #[test]

@@ -9,7 +9,6 @@ use serde::Serialize;
 use crate::dataset::{Dataset, Strength};
 use crate::error::{Error, Result};
 use crate::model::{fingerprint, Pipeline, StanceModel, TrainConfig};
-use crate::tfidf::TransformBuf;
 
 /// Number of bootstrap resamples behind every interval.
 pub const BOOTSTRAP_RESAMPLES: usize = 1000;
@@ -124,6 +123,8 @@ pub struct Outcome {
     /// Group index of each paragraph (bootstrap resamples groups).
     pub group: Vec<usize>,
     pub strength: Vec<Option<Strength>>,
+    /// The model's class probabilities for each paragraph (model class order).
+    pub probabilities: Vec<Vec<f64>>,
 }
 
 /// Figures for one subset of paragraphs.
@@ -148,6 +149,8 @@ pub struct Evaluation {
     pub clear: Option<Scores>,
     /// Paragraphs left out because the model was trained on them.
     pub excluded_training: usize,
+    /// Every evaluated paragraph's truth, prediction and probabilities.
+    pub outcome: Outcome,
 }
 
 fn scores(labels: &[String], o: &Outcome, keep: &[usize], seed: u64) -> Scores {
@@ -217,7 +220,7 @@ fn percentile_interval(v: &mut [f64]) -> [f64; 2] {
     [v[lo.min(n - 1)], v[hi]]
 }
 
-fn summarize(
+pub(crate) fn summarize(
     scheme: String,
     folds: usize,
     labels: Vec<String>,
@@ -241,6 +244,7 @@ fn summarize(
         all,
         clear,
         excluded_training: excluded,
+        outcome: o,
     }
 }
 
@@ -250,23 +254,6 @@ fn majority(y: impl Iterator<Item = usize>, k: usize) -> usize {
     y.for_each(|c| counts[c] += 1);
     let max = counts.iter().copied().max().unwrap_or(0);
     counts.iter().position(|&c| c == max).unwrap_or(0)
-}
-
-/// Group index per example (groups in sorted order) and the number of groups.
-fn group_indices(data: &Dataset) -> (Vec<usize>, usize) {
-    let mut names: Vec<&str> = data.examples.iter().map(|e| e.group.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    let idx = data
-        .examples
-        .iter()
-        .map(|e| {
-            names
-                .binary_search(&e.group.as_str())
-                .expect("group present")
-        })
-        .collect();
-    (idx, names.len())
 }
 
 /// Assigns each group to a fold.
@@ -304,70 +291,159 @@ pub fn assign_folds(group_sizes: &[usize], scheme: FoldScheme) -> Result<Vec<usi
     }
 }
 
+/// Class probabilities of one paragraph and the majority class of the fold that scored it.
+pub type FoldPrediction = (Vec<f64>, usize);
+
+/// Labelled paragraphs prepared for repeated fitting: texts, article ids, label indices.
+#[derive(Debug, Clone)]
+pub struct Prepared<'a> {
+    pub texts: Vec<&'a str>,
+    /// Article index of each paragraph (for context features).
+    pub article: Vec<usize>,
+    pub y: Vec<usize>,
+    /// Sorted class names; `y` indexes into them.
+    pub labels: Vec<String>,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(data: &'a Dataset) -> Self {
+        let labels = data.classes();
+        let y = data
+            .examples
+            .iter()
+            .map(|e| labels.binary_search(&e.label).expect("label present"))
+            .collect();
+        Prepared {
+            texts: data.examples.iter().map(|e| e.text.as_str()).collect(),
+            article: data.group_indices().0,
+            y,
+            labels,
+        }
+    }
+
+    /// Fits `config` on the paragraphs `train` and returns class probabilities for `test`
+    /// (each test paragraph sees its article's other test paragraphs as context), plus the
+    /// majority class of the training part.
+    pub fn fit_predict(
+        &self,
+        config: &TrainConfig,
+        train: &[usize],
+        test: &[usize],
+    ) -> Result<(Vec<Vec<f64>>, usize)> {
+        let pick = |idx: &[usize], v: &[usize]| idx.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let texts: Vec<&str> = train.iter().map(|&i| self.texts[i]).collect();
+        let ys = pick(train, &self.y);
+        let pipeline = Pipeline::fit(
+            config,
+            &texts,
+            &pick(train, &self.article),
+            &ys,
+            &self.labels,
+        )?;
+        let test_texts: Vec<&str> = test.iter().map(|&i| self.texts[i]).collect();
+        let probs = pipeline.probabilities_articles(&test_texts, &pick(test, &self.article));
+        Ok((probs, majority(ys.iter().copied(), self.labels.len())))
+    }
+
+    /// Grouped cross-validation restricted to the paragraphs `pool`: folds are made of whole
+    /// articles of `pool`, and `always_train` paragraphs join every training part. Returns the
+    /// number of folds and, for each paragraph of `pool` (in order), its probabilities and the
+    /// fold's majority class.
+    pub fn cross_val(
+        &self,
+        config: &TrainConfig,
+        pool: &[usize],
+        always_train: &[usize],
+        scheme: FoldScheme,
+    ) -> Result<(usize, Vec<FoldPrediction>)> {
+        let mut groups: Vec<usize> = pool.iter().map(|&i| self.article[i]).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        let mut sizes = vec![0usize; groups.len()];
+        let local: Vec<usize> = pool
+            .iter()
+            .map(|&i| {
+                groups
+                    .binary_search(&self.article[i])
+                    .expect("group present")
+            })
+            .collect();
+        local.iter().for_each(|&g| sizes[g] += 1);
+        let fold_of_group = assign_folds(&sizes, scheme)?;
+        let n_folds = fold_of_group.iter().max().map_or(0, |m| m + 1);
+        let fold: Vec<usize> = local.iter().map(|&g| fold_of_group[g]).collect();
+        let per_fold: Vec<Result<Vec<(usize, FoldPrediction)>>> = (0..n_folds)
+            .into_par_iter()
+            .map(|f| {
+                let mut train: Vec<usize> = (0..pool.len())
+                    .filter(|&j| fold[j] != f)
+                    .map(|j| pool[j])
+                    .collect();
+                train.extend_from_slice(always_train);
+                let test_pos: Vec<usize> = (0..pool.len()).filter(|&j| fold[j] == f).collect();
+                let test: Vec<usize> = test_pos.iter().map(|&j| pool[j]).collect();
+                let (probs, base) = self.fit_predict(config, &train, &test)?;
+                Ok(test_pos
+                    .into_iter()
+                    .zip(probs)
+                    .map(|(j, p)| (j, (p, base)))
+                    .collect())
+            })
+            .collect();
+        let mut out = vec![(Vec::new(), 0); pool.len()];
+        for r in per_fold {
+            for (j, prediction) in r? {
+                out[j] = prediction;
+            }
+        }
+        Ok((n_folds, out))
+    }
+}
+
 /// Grouped cross-validation: the featurizer and model are refit on every fold's training part.
+/// Folds are made from `data`'s groups (articles); `extra` paragraphs (e.g. text written for
+/// training) join every fold's training part and are never tested on.
 pub fn cross_validate(
     data: &Dataset,
+    extra: Option<&Dataset>,
     config: &TrainConfig,
     scheme: FoldScheme,
     seed: u64,
 ) -> Result<Evaluation> {
     config.check()?;
-    data.check_trainable()?;
-    let labels = data.classes();
-    let y: Vec<usize> = data
-        .examples
-        .iter()
-        .map(|e| labels.binary_search(&e.label).expect("label present"))
-        .collect();
-    let (group, n_groups) = group_indices(data);
-    let mut sizes = vec![0usize; n_groups];
-    group.iter().for_each(|&g| sizes[g] += 1);
-    let fold_of_group = assign_folds(&sizes, scheme)?;
-    let n_folds = fold_of_group.iter().max().map_or(0, |m| m + 1);
-    let fold: Vec<usize> = group.iter().map(|&g| fold_of_group[g]).collect();
-
-    let k = labels.len();
-    let results: Vec<Result<Vec<(usize, usize, usize)>>> = (0..n_folds)
-        .into_par_iter()
-        .map(|f| {
-            let train: Vec<usize> = (0..y.len()).filter(|&i| fold[i] != f).collect();
-            let test: Vec<usize> = (0..y.len()).filter(|&i| fold[i] == f).collect();
-            let texts: Vec<&str> = train
-                .iter()
-                .map(|&i| data.examples[i].text.as_str())
-                .collect();
-            let ys: Vec<usize> = train.iter().map(|&i| y[i]).collect();
-            let pipeline = Pipeline::fit(config, &texts, &ys, &labels)?;
-            let base = majority(ys.iter().copied(), k);
-            let mut buf = TransformBuf::default();
-            Ok(test
-                .into_iter()
-                .map(|i| {
-                    let probs = pipeline.probabilities(&data.examples[i].text, &mut buf);
-                    (i, argmax(&probs), base)
-                })
-                .collect())
-        })
-        .collect();
-    let mut pred = vec![0; y.len()];
-    let mut baseline = vec![0; y.len()];
-    for r in results {
-        for (i, p, b) in r? {
-            pred[i] = p;
-            baseline[i] = b;
-        }
+    let mut all = data.clone();
+    if let Some(extra) = extra {
+        all.extend(extra.clone());
     }
-    let outcome = Outcome {
-        truth: y,
-        pred,
-        baseline,
-        group,
+    all.check_trainable()?;
+    let prepared = Prepared::new(&all);
+    let n_test = data.examples.len();
+    let pool: Vec<usize> = (0..n_test).collect();
+    let always: Vec<usize> = (n_test..all.examples.len()).collect();
+    let (n_folds, results) = prepared.cross_val(config, &pool, &always, scheme)?;
+    let mut outcome = Outcome {
+        truth: prepared.y[..n_test].to_vec(),
+        group: data.group_indices().0,
         strength: data.examples.iter().map(|e| e.strength).collect(),
+        ..Outcome::default()
     };
+    for (p, b) in results {
+        outcome.pred.push(argmax(&p));
+        outcome.baseline.push(b);
+        outcome.probabilities.push(p);
+    }
+    let mut scheme_text = scheme.describe(n_folds);
+    if let Some(extra) = extra {
+        scheme_text.push_str(&format!(
+            ", every fold also trained on {} ({} paragraphs, never tested)",
+            extra.name(),
+            extra.examples.len()
+        ));
+    }
     Ok(summarize(
-        scheme.describe(n_folds),
+        scheme_text,
         n_folds,
-        labels,
+        prepared.labels,
         outcome,
         0,
         seed,
@@ -387,6 +463,7 @@ pub fn argmax(v: &[f64]) -> usize {
 
 /// Scores a saved model on labelled data it was not trained on. Paragraphs whose text the model
 /// was trained on are left out and counted, so a training score can never pass as a held-out one.
+/// Paragraphs see their article's other held-out paragraphs as context.
 pub fn evaluate_model(model: &StanceModel, data: &Dataset, seed: u64) -> Result<Evaluation> {
     let trained: std::collections::HashSet<&str> = model
         .provenance
@@ -400,11 +477,11 @@ pub fn evaluate_model(model: &StanceModel, data: &Dataset, seed: u64) -> Result<
     let excluded = data.examples.len() - held_out.len();
     if held_out.is_empty() {
         return Err(Error::Unusable {
-            path: data.path.clone(),
+            path: data.name().into(),
             message: format!(
                 "all {} paragraphs were in the model's training data, so no held-out score exists; evaluate on other data, or cross-validate with `slant eval --data {}` (no --model)",
                 excluded,
-                data.path.display()
+                data.name()
             ),
         });
     }
@@ -425,18 +502,23 @@ pub fn evaluate_model(model: &StanceModel, data: &Dataset, seed: u64) -> Result<
         .max_by(|a, b| counts.get(a.1).cmp(&counts.get(b.1)).then(b.0.cmp(&a.0)))
         .map(|(i, _)| model_idx[i])
         .unwrap_or(0);
-    let (group_all, _) = group_indices(data);
-    let mut buf = TransformBuf::default();
+    let (group_all, _) = data.group_indices();
+    let texts: Vec<&str> = held_out
+        .iter()
+        .map(|&i| data.examples[i].text.as_str())
+        .collect();
+    let articles: Vec<usize> = held_out.iter().map(|&i| group_all[i]).collect();
+    let probs = model.pipeline.probabilities_articles(&texts, &articles);
     let mut o = Outcome::default();
-    for &i in &held_out {
+    for (&i, p) in held_out.iter().zip(probs) {
         let e = &data.examples[i];
-        let probs = model.probabilities(&e.text, &mut buf);
         o.truth
             .push(labels.binary_search(&e.label).expect("label present"));
-        o.pred.push(model_idx[argmax(&probs)]);
+        o.pred.push(model_idx[argmax(&p)]);
         o.baseline.push(majority_class);
         o.group.push(group_all[i]);
         o.strength.push(e.strength);
+        o.probabilities.push(p);
     }
     Ok(summarize(
         "saved model on held-out data".into(),

@@ -31,7 +31,8 @@
 //! ];
 //! let classes = vec!["conciliatory".to_string(), "hawkish".to_string()];
 //! let y = [1, 1, 0, 0];
-//! let pipeline = Pipeline::fit(&TrainConfig::default(), &texts, &y, &classes)?;
+//! let articles = [0, 1, 2, 3]; // each paragraph its own article here
+//! let pipeline = Pipeline::fit(&TrainConfig::default(), &texts, &articles, &y, &classes)?;
 //! let probs = pipeline.probabilities("Keep talking and reopen trade.", &mut TransformBuf::default());
 //! assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-9);
 //! assert!(probs[0] > probs[1]);
@@ -50,6 +51,7 @@ pub mod score;
 pub mod split;
 pub mod tfidf;
 pub mod train;
+pub mod tune;
 
 pub use error::{Error, Result};
 pub use io::{check_output, write_atomic};

@@ -7,9 +7,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::eval::argmax;
-use crate::model::StanceModel;
+use crate::model::{StanceModel, TermWeight};
 use crate::split::{split_text, Paragraph, Split};
-use crate::tfidf::TransformBuf;
 
 /// File extensions read when walking a directory.
 pub const TEXT_EXTENSIONS: &[&str] = &["txt", "md"];
@@ -193,26 +192,38 @@ pub struct ScoreRecord<'a> {
     pub para: u32,
     pub label: &'a str,
     pub probs: Probabilities<'a>,
+    /// With `--explain`: the terms that pushed hardest toward `label`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terms: Option<Vec<TermWeight>>,
 }
 
-/// Scores paragraphs with a model.
-pub fn score_paragraphs<'m>(
+/// Scores the paragraphs of one article together, so that context features see each
+/// paragraph's neighbours. `explain` asks for that many top terms per paragraph.
+pub fn score_article<'m>(
     model: &'m StanceModel,
     paragraphs: &[Paragraph],
-    buf: &mut TransformBuf,
+    explain: Option<usize>,
 ) -> Vec<ScoreRecord<'m>> {
+    let texts: Vec<&str> = paragraphs.iter().map(|p| p.text.as_str()).collect();
+    let rows = model
+        .featurizer()
+        .transform_articles(&texts, &vec![0; texts.len()]);
     paragraphs
         .iter()
-        .map(|p| {
-            let values = model.probabilities(&p.text, buf);
+        .zip(rows)
+        .map(|(p, row)| {
+            let mut values = vec![0.0; model.classes().len()];
+            model.pipeline.linear.probabilities_into(&row, &mut values);
+            let best = argmax(&values);
             ScoreRecord {
                 doc: p.doc.clone(),
                 para: p.para,
-                label: &model.classes()[argmax(&values)],
+                label: &model.classes()[best],
                 probs: Probabilities {
                     classes: model.classes(),
                     values,
                 },
+                terms: explain.map(|n| model.explain_row(&row, best, n)),
             }
         })
         .collect()

@@ -35,10 +35,10 @@ fn training_twice_writes_identical_bytes_and_the_model_describes_itself() {
         m["provenance"]["cross_validation"]["scheme"],
         "leave-one-group-out (5 folds)"
     );
-    assert_eq!(
-        m["provenance"]["training_sha256"].as_str().unwrap().len(),
-        64
-    );
+    let file = &m["provenance"]["training_files"][0];
+    assert_eq!(file["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(file["role"], "data");
+    assert_eq!(file["path"], "labels/seeds.tsv");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Invariants checked on generated input: the decoder, the splitter, the tokenizer, the labels
 //! reader and the model loader never panic, whatever the bytes; splitting is deterministic and
-//! loses no text; probabilities sum to 1; a paragraph scores the same alone as in a batch.
+//! loses no text; probabilities sum to 1; a paragraph, and an article, scores the same alone as in
+//! a batch.
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -8,9 +9,9 @@ use proptest::prelude::*;
 use slant::analysis::{Analyzer, AnalyzerConfig, Scratch};
 use slant::dataset::{parse_dataset, Columns, Format};
 use slant::model::StanceModel;
-use slant::score::score_paragraphs;
-use slant::split::{clean_line, split_text};
-use slant::tfidf::TransformBuf;
+use slant::score::score_article;
+use slant::split::{clean_line, split_text, Paragraph};
+use slant::tfidf::{ContextConfig, TransformBuf};
 
 fn model() -> &'static StanceModel {
     static M: OnceLock<StanceModel> = OnceLock::new();
@@ -22,30 +23,54 @@ fn model() -> &'static StanceModel {
     })
 }
 
-/// A small model trained here, whose JSON (a few kilobytes) is cheap to mutate and reload.
-fn small_model_json() -> &'static str {
-    static J: OnceLock<String> = OnceLock::new();
-    J.get_or_init(|| {
+/// A small model trained here on four paragraphs of two articles, with context features: each
+/// paragraph's score depends on its article.
+fn small_model() -> &'static StanceModel {
+    static M: OnceLock<StanceModel> = OnceLock::new();
+    M.get_or_init(|| {
         let tsv = "doc\tlabel\ttext\na\thawkish\tStrike the camps now.\na\thawkish\tClose the border.\n\
                    b\tconciliatory\tReopen trade and talk.\nb\tconciliatory\tPatience and dialogue.\n";
         let data = parse_dataset(Path::new("t.tsv"), tsv.as_bytes(), &Columns::default(), Format::Tsv)
             .unwrap();
+        let mut config = slant::model::TrainConfig::default();
+        config.featurizer.context = ContextConfig {
+            window: 1,
+            neighbour_weight: 0.5,
+            article_weight: 0.5,
+        };
         let opts = slant::train::TrainOptions {
-            config: Default::default(),
+            config,
             cv: None,
             seed: 42,
-            data_label: "t.tsv".into(),
         };
-        slant::train::train(&data, &opts).unwrap().0.to_json()
+        slant::train::train(&data, None, &opts).unwrap().0
     })
 }
 
-/// Checks what every loaded model must do: score text with probabilities that sum to 1.
+/// The small model's JSON (a few kilobytes), cheap to mutate and reload.
+fn small_model_json() -> &'static str {
+    static J: OnceLock<String> = OnceLock::new();
+    J.get_or_init(|| small_model().to_json())
+}
+
+/// Checks what every loaded model must do: score text with probabilities that sum to 1, alone
+/// and as each paragraph of an article that repeats it (as `slant score` does, with context).
 fn scores_sanely(model: &StanceModel, text: &str) -> Result<(), TestCaseError> {
-    let p = model.probabilities(text, &mut TransformBuf::default());
-    prop_assert_eq!(p.len(), model.classes().len());
-    prop_assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{:?}", p);
-    prop_assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
+    let alone = model.probabilities(text, &mut TransformBuf::default());
+    let article: Vec<Paragraph> = (1..=3)
+        .map(|para| Paragraph {
+            doc: "d".into(),
+            para,
+            text: text.to_owned(),
+            line: 0,
+        })
+        .collect();
+    let records = score_article(model, &article, None);
+    for p in std::iter::once(&alone).chain(records.iter().map(|r| &r.probs.values)) {
+        prop_assert_eq!(p.len(), model.classes().len());
+        prop_assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{:?}", p);
+        prop_assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
+    }
     Ok(())
 }
 
@@ -138,15 +163,30 @@ proptest! {
         let in_batch: Vec<Vec<f64>> = batch.iter().map(|t| model().probabilities(t, &mut shared)).collect();
         let alone = model().probabilities(&batch[pick], &mut TransformBuf::default());
         prop_assert_eq!(&in_batch[pick], &alone);
-        // The same through what `slant score` uses, on the article the batch makes.
-        let article = batch.join("\n\n");
-        let paragraphs = split_text("d", &article).paragraphs;
-        let records = score_paragraphs(model(), &paragraphs, &mut shared);
-        prop_assert_eq!(records.len(), paragraphs.len());
-        for (p, r) in paragraphs.iter().zip(&records) {
-            let one = score_paragraphs(model(), std::slice::from_ref(p), &mut TransformBuf::default());
-            prop_assert_eq!(&one[0], r);
+    }
+
+    #[test]
+    fn an_article_scores_the_same_alone_or_among_others(articles in prop::collection::vec(prop::collection::vec(prose(), 1..4), 1..4), context in any::<bool>()) {
+        // Context features see an article's own paragraphs, never another article's: what
+        // `slant score` gives each article (one at a time) is what `eval` gives it in a batch.
+        let model = if context { small_model() } else { model() };
+        let (mut texts, mut ids, mut alone) = (Vec::new(), Vec::new(), Vec::new());
+        for (a, article) in articles.iter().enumerate() {
+            let paragraphs: Vec<Paragraph> = article
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Paragraph { doc: format!("d{a}"), para: i as u32 + 1, text: t.clone(), line: 0 })
+                .collect();
+            let records = score_article(model, &paragraphs, None);
+            prop_assert_eq!(records.len(), paragraphs.len());
+            for (p, r) in paragraphs.iter().zip(records) {
+                prop_assert_eq!((&r.doc, r.para), (&p.doc, p.para));
+                texts.push(p.text.clone());
+                ids.push(a);
+                alone.push(r.probs.values);
+            }
         }
+        prop_assert_eq!(model.pipeline.probabilities_articles(&texts, &ids), alone);
     }
 
     #[test]
@@ -157,7 +197,7 @@ proptest! {
 
     #[test]
     fn tokenizing_is_deterministic_and_counts_its_n_grams(s in prop_oneof![prose(), any::<String>()], earlier in any::<String>(), lo in 1usize..=3, extra in 0usize..=2, stem in any::<bool>()) {
-        let a = Analyzer::new(AnalyzerConfig { ngram_range: [lo, lo + extra], stem }).unwrap();
+        let a = Analyzer::new(AnalyzerConfig { ngram_range: [lo, lo + extra], stem, ..Default::default() }).unwrap();
         let fresh = a.terms(&s);
         // Buffers left dirty by another text change nothing.
         let mut scratch = Scratch::default();
@@ -165,7 +205,7 @@ proptest! {
         let mut reused = Vec::new();
         a.for_each_term(&s, &mut scratch, |t| reused.push(t.to_owned()));
         prop_assert_eq!(&fresh, &reused);
-        let words = Analyzer::new(AnalyzerConfig { ngram_range: [1, 1], stem }).unwrap().terms(&s).len();
+        let words = Analyzer::new(AnalyzerConfig { ngram_range: [1, 1], stem, ..Default::default() }).unwrap().terms(&s).len();
         let expected: usize = (lo..=lo + extra).map(|n| (words + 1).saturating_sub(n)).sum();
         prop_assert_eq!(fresh.len(), expected);
     }
