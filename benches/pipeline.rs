@@ -1,7 +1,7 @@
 //! Benchmarks on the checked-in seed corpus. Each one also asserts what it produced, so a bench
 //! run is a correctness check too. Run: `cargo bench --bench pipeline`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use slant::dataset::{read_dataset, Columns};
@@ -62,7 +62,6 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.bench_function("split+featurize+score", |b| {
-        let mut buf = TransformBuf::default();
         b.iter(|| {
             let mut n = 0;
             for (doc, text) in black_box(&texts) {
@@ -70,8 +69,9 @@ fn benches(c: &mut Criterion) {
                     doc: doc.clone(),
                     outlet: None,
                     paragraphs: split_text(doc, text).paragraphs,
+                    dropped: 0,
                 };
-                let scored = score_article(&model, &article, &mut buf);
+                let scored = score_article(&model, &article, None);
                 assert!(scored
                     .paragraphs
                     .iter()
@@ -88,11 +88,10 @@ fn benches(c: &mut Criterion) {
         config: TrainConfig::default(),
         cv: None,
         seed: 42,
-        data_label: PathBuf::from("labels/seeds.tsv").display().to_string(),
     };
     c.bench_function("train/seeds-70", |b| {
         b.iter(|| {
-            let (m, _) = train(black_box(&data), &opts).unwrap();
+            let (m, _) = train(black_box(&data), None, &opts).unwrap();
             assert_eq!(m.classes().len(), 3);
         })
     });

@@ -31,7 +31,6 @@ use crate::eval::{percentile_interval, BOOTSTRAP_RESAMPLES};
 use crate::model::StanceModel;
 use crate::output::ArticleSummary;
 use crate::score::{score_article, Input};
-use crate::tfidf::TransformBuf;
 
 /// Default number of permutations per outlet pair.
 pub const DEFAULT_PERMUTATIONS: usize = 9999;
@@ -152,10 +151,9 @@ pub fn score_articles(
     inputs: &[Input],
     mut progress: impl FnMut(),
 ) -> Result<Vec<ArticleSummary>> {
-    let mut buf = TransformBuf::default();
     let mut out = Vec::with_capacity(inputs.len());
     for input in inputs {
-        let scored = score_article(model, &input.read()?, &mut buf);
+        let scored = score_article(model, &input.read()?, None);
         out.push(ArticleSummary::of(&scored, model.classes().len(), 0.0));
         progress();
     }

@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+mod delimited;
+
 /// File formats for labelled data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -66,21 +68,114 @@ pub struct Example {
     pub strength: Option<Strength>,
     /// 1-based line (TSV/CSV: of the record's start) for error messages.
     pub line: u64,
+    /// Index into [`Dataset::sources`] of the file it came from.
+    pub source: usize,
 }
 
-/// A labelled-data file, validated.
-#[derive(Debug, Clone)]
-pub struct Dataset {
+/// A file that labelled examples were read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
     pub path: PathBuf,
-    pub columns: Columns,
-    pub examples: Vec<Example>,
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,
+    pub rows: usize,
+}
+
+/// Labelled paragraphs from one or more files, validated.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub columns: Columns,
+    pub examples: Vec<Example>,
+    pub sources: Vec<Source>,
     /// Non-fatal observations the caller should show the user.
     pub warnings: Vec<String>,
 }
 
 impl Dataset {
+    /// The file paths, joined with `+`, for messages about the data as a whole.
+    pub fn name(&self) -> String {
+        self.sources
+            .iter()
+            .map(|s| s.path.display().to_string())
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+
+    /// Path of the file an example came from.
+    pub fn path_of(&self, e: &Example) -> &Path {
+        &self.sources[e.source].path
+    }
+
+    /// Appends another dataset (read with the same columns). Article ids are shared: a doc id
+    /// that appears in both files is one article.
+    pub fn extend(&mut self, other: Dataset) {
+        let offset = self.sources.len();
+        self.sources.extend(other.sources);
+        self.warnings.extend(other.warnings);
+        self.examples
+            .extend(other.examples.into_iter().map(|mut e| {
+                e.source += offset;
+                e
+            }));
+    }
+
+    /// Reads several files into one dataset.
+    pub fn read_all(
+        paths: &[PathBuf],
+        columns: &Columns,
+        format: Option<Format>,
+    ) -> Result<Dataset> {
+        let mut iter = paths.iter();
+        let first = iter
+            .next()
+            .ok_or_else(|| Error::param("data", "no labelled-data file given"))?;
+        let mut all = read_dataset(first, columns, format)?;
+        for p in iter {
+            all.extend(read_dataset(p, columns, format)?);
+        }
+        all.check_unique_ids()?;
+        Ok(all)
+    }
+
+    /// Group index of every example (groups numbered in sorted order) and the number of groups.
+    pub fn group_indices(&self) -> (Vec<usize>, usize) {
+        let mut names: Vec<&str> = self.examples.iter().map(|e| e.group.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let idx = self
+            .examples
+            .iter()
+            .map(|e| {
+                names
+                    .binary_search(&e.group.as_str())
+                    .expect("group present")
+            })
+            .collect();
+        (idx, names.len())
+    }
+
+    fn check_unique_ids(&self) -> Result<()> {
+        let mut seen: HashMap<(&str, &str), &Example> = HashMap::new();
+        for e in &self.examples {
+            if let Some(p) = &e.para {
+                if let Some(first) = seen.insert((&e.group, p), e) {
+                    return Err(Error::data(
+                        self.path_of(e),
+                        e.line,
+                        format!(
+                            "duplicate paragraph id {}:{} (first at {} line {}); ids must be unique",
+                            e.group,
+                            p,
+                            self.path_of(first).display(),
+                            first.line
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Sorted class names.
     pub fn classes(&self) -> Vec<String> {
         self.class_counts().into_keys().collect()
@@ -107,7 +202,7 @@ impl Dataset {
         let counts = self.class_counts();
         if counts.len() < 2 {
             return Err(Error::Unusable {
-                path: self.path.clone(),
+                path: self.name().into(),
                 message: format!(
                     "only one label ({}) in column `{}`; a classifier needs at least two",
                     counts.keys().next().map(String::as_str).unwrap_or("none"),
@@ -116,15 +211,14 @@ impl Dataset {
             });
         }
         if let Some((label, _)) = counts.iter().find(|(_, &n)| n == 1) {
-            let line = self
+            let e = self
                 .examples
                 .iter()
                 .find(|e| &e.label == label)
-                .map(|e| e.line)
-                .unwrap_or(0);
+                .expect("label has an example");
             return Err(Error::data(
-                &self.path,
-                line,
+                self.path_of(e),
+                e.line,
                 format!(
                     "label `{label}` is used only once; fix the typo or add more examples of it"
                 ),
@@ -134,7 +228,7 @@ impl Dataset {
     }
 }
 
-/// Reads and validates a labelled-data file.
+/// Reads and validates a labelled-data file; the format comes from `format` or the extension.
 pub fn read_dataset(path: &Path, columns: &Columns, format: Option<Format>) -> Result<Dataset> {
     let format = format
         .or_else(|| Format::from_path(path))
@@ -143,15 +237,29 @@ pub fn read_dataset(path: &Path, columns: &Columns, format: Option<Format>) -> R
             message: "unknown file extension; use .tsv, .csv or .jsonl, or pass --format".into(),
         })?;
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read labels", e))?;
-    let text = crate::decode::decode(path, &bytes)?;
+    parse_dataset(path, &bytes, columns, format)
+}
+
+/// Parses and validates labelled data from its bytes; `path` names it in messages and in the
+/// dataset. Bytes that are not UTF-8 are read as Latin-1 with a warning (see
+/// [`crate::decode::decode_or_latin1`]). The rules of the delimited formats are those of the
+/// module `delimited` (quoted fields as in RFC 4180, strictly); other columns than the ones
+/// named are ignored.
+pub fn parse_dataset(
+    path: &Path,
+    bytes: &[u8],
+    columns: &Columns,
+    format: Format,
+) -> Result<Dataset> {
+    let (text, warning) = crate::decode::decode_or_latin1(path, bytes)?;
     let sha256 = {
         use sha2::{Digest, Sha256};
-        Sha256::digest(&bytes)
+        Sha256::digest(bytes)
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
     };
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = warning.into_iter().collect();
     let records = match format {
         Format::Tsv => read_delimited(path, &text, b'\t', columns)?,
         Format::Csv => read_delimited(path, &text, b',', columns)?,
@@ -215,6 +323,7 @@ pub fn read_dataset(path: &Path, columns: &Columns, format: Option<Format>) -> R
             label,
             strength,
             line: r.line,
+            source: 0,
         });
     }
     if examples.is_empty() {
@@ -230,28 +339,19 @@ pub fn read_dataset(path: &Path, columns: &Columns, format: Option<Format>) -> R
             columns.group
         ));
     }
-    let mut seen: HashMap<(&str, &str), u64> = HashMap::new();
-    for e in &examples {
-        if let Some(p) = &e.para {
-            if let Some(first) = seen.insert((&e.group, p), e.line) {
-                return Err(Error::data(
-                    path,
-                    e.line,
-                    format!(
-                        "duplicate paragraph id {}:{} (first at line {first}); ids must be unique",
-                        e.group, p
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(Dataset {
-        path: path.to_path_buf(),
+    let rows = examples.len();
+    let data = Dataset {
         columns: columns.clone(),
         examples,
-        sha256,
+        sources: vec![Source {
+            path: path.to_path_buf(),
+            sha256,
+            rows,
+        }],
         warnings,
-    })
+    };
+    data.check_unique_ids()?;
+    Ok(data)
 }
 
 struct RawRecord {
@@ -278,47 +378,66 @@ fn read_delimited(
     delimiter: u8,
     columns: &Columns,
 ) -> Result<Vec<RawRecord>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let csv_err = |e: csv::Error| {
-        let line = e.position().map(|p| p.line()).unwrap_or(0);
-        let message = match e.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => {
-                format!("{len} fields where the header has {expected_len}; check for a stray or missing delimiter")
-            }
-            _ => format!("{e}"),
-        };
-        Error::data(path, line, message)
+    let records =
+        delimited::records(text, delimiter).map_err(|p| Error::data(path, p.line, p.message))?;
+    let Some((header, rows)) = records.split_first() else {
+        return Err(Error::Unusable {
+            path: path.to_path_buf(),
+            message: format!(
+                "the file is empty; it needs a header row naming its columns ({}, {}, {})",
+                columns.text, columns.label, columns.group
+            ),
+        });
     };
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(csv_err)?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
-    let find = |name: &str| header.iter().position(|h| h == name);
+    let names: Vec<String> = header.fields.iter().map(|h| h.trim().to_owned()).collect();
+    // Column names match without regard to case; a name given twice is ambiguous.
+    let find = |name: &str| -> Result<Option<usize>> {
+        let mut hits = names
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.eq_ignore_ascii_case(name))
+            .map(|(i, _)| i);
+        let first = hits.next();
+        if let (Some(a), Some(b)) = (first, hits.next()) {
+            return Err(Error::data(
+                path,
+                header.line,
+                format!(
+                    "the header names column `{name}` twice (columns {} and {}); rename one",
+                    a + 1,
+                    b + 1
+                ),
+            ));
+        }
+        Ok(first)
+    };
     let text_i =
-        find(&columns.text).ok_or_else(|| missing(path, &columns.text, &header, "--text-col"))?;
-    let label_i = find(&columns.label)
-        .ok_or_else(|| missing(path, &columns.label, &header, "--label-col"))?;
-    let group_i = find(&columns.group);
+        find(&columns.text)?.ok_or_else(|| missing(path, &columns.text, &names, "--text-col"))?;
+    let label_i = find(&columns.label)?
+        .ok_or_else(|| missing(path, &columns.label, &names, "--label-col"))?;
+    let group_i = find(&columns.group)?;
     if group_i.is_none() && columns.group != Columns::default().group {
-        return Err(missing(path, &columns.group, &header, "--group-col"));
+        return Err(missing(path, &columns.group, &names, "--group-col"));
     }
-    let para_i = find("para");
-    let strength_i = find("strength");
-    let mut out = Vec::new();
-    for rec in reader.records() {
-        let rec = rec.map_err(csv_err)?;
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
-        let get = |i: usize| rec.get(i).unwrap_or("").to_owned();
+    let para_i = find("para")?;
+    let strength_i = find("strength")?;
+    let what = if delimiter == b'\t' { "tab" } else { "comma" };
+    let mut out = Vec::with_capacity(rows.len());
+    for rec in rows {
+        if rec.fields.len() != names.len() {
+            return Err(Error::data(
+                path,
+                rec.line,
+                format!(
+                    "{} fields where the header has {}; check for a stray or missing {what} (a {what} inside a text must be in a quoted field)",
+                    rec.fields.len(),
+                    names.len()
+                ),
+            ));
+        }
+        let get = |i: usize| rec.fields[i].clone();
         out.push(RawRecord {
-            line,
+            line: rec.line,
             text: get(text_i),
             label: get(label_i),
             group: group_i.map(get),
@@ -335,6 +454,13 @@ fn read_jsonl(path: &Path, text: &str, columns: &Columns) -> Result<Vec<RawRecor
         let lineno = i as u64 + 1;
         if line.trim().is_empty() {
             continue;
+        }
+        if lineno == 1 && line.trim_start().starts_with('[') {
+            return Err(Error::data(
+                path,
+                lineno,
+                "a JSON array; slant reads JSON Lines: one object per line",
+            ));
         }
         let value: serde_json::Value = serde_json::from_str(line)
             .map_err(|e| Error::data(path, lineno, format!("not a JSON object ({e})")))?;
@@ -354,14 +480,22 @@ fn read_jsonl(path: &Path, text: &str, columns: &Columns) -> Result<Vec<RawRecor
                 )),
             }
         };
-        let keys: Vec<String> = obj.keys().cloned().collect();
-        let text = field(&columns.text)?
-            .ok_or_else(|| missing(path, &columns.text, &keys, "--text-col"))?;
-        let label = field(&columns.label)?
-            .ok_or_else(|| missing(path, &columns.label, &keys, "--label-col"))?;
+        let absent = |name: &str, flag: &str| {
+            let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+            Error::data(
+                path,
+                lineno,
+                format!(
+                    "no field `{name}` (found: {}); name the right one with {flag}",
+                    keys.join(", ")
+                ),
+            )
+        };
+        let text = field(&columns.text)?.ok_or_else(|| absent(&columns.text, "--text-col"))?;
+        let label = field(&columns.label)?.ok_or_else(|| absent(&columns.label, "--label-col"))?;
         let group = field(&columns.group)?;
         if group.is_none() && columns.group != Columns::default().group {
-            return Err(missing(path, &columns.group, &keys, "--group-col"));
+            return Err(absent(&columns.group, "--group-col"));
         }
         out.push(RawRecord {
             line: lineno,
@@ -467,6 +601,70 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("only one label"));
+    }
+
+    #[test]
+    fn header_names_match_case_insensitively_and_unused_columns_are_ignored() {
+        let d = read(
+            "a.tsv",
+            "Doc\tLABEL\tText\tnotes\nd\tx\tone\tfirst\n",
+            &Columns::default(),
+        )
+        .unwrap();
+        assert_eq!(d.examples[0].text, "one");
+        assert!(d.warnings.is_empty());
+        let err = read("a.tsv", "text\tlabel\tTEXT\na\tx\tb\n", &Columns::default()).unwrap_err();
+        assert!(err.to_string().contains("twice (columns 1 and 3)"), "{err}");
+    }
+
+    #[test]
+    fn empty_files_and_json_arrays_say_what_is_expected() {
+        for body in ["", "\n  \n"] {
+            let err = read("a.csv", body, &Columns::default()).unwrap_err();
+            assert!(err.to_string().contains("needs a header row"), "{err}");
+        }
+        let err = read("a.jsonl", "[{\"text\": \"a\"}]\n", &Columns::default()).unwrap_err();
+        assert!(err.to_string().contains("one object per line"), "{err}");
+    }
+
+    #[test]
+    fn a_json_line_without_a_field_names_its_line() {
+        let err = read(
+            "a.jsonl",
+            "{\"doc\":1,\"label\":\"x\",\"text\":\"One\"}\n{\"doc\":2,\"label\":\"y\",\"body\":\"Two\"}\n",
+            &Columns::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Data { line: 2, .. }), "{err}");
+        assert!(err.to_string().contains("found: body, doc, label"), "{err}");
+    }
+
+    #[test]
+    fn latin1_labels_are_read_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("l.csv");
+        std::fs::write(&p, b"label,text\r\nFAVOR,caf\xE9 talks\rAGAINST,no\r").unwrap();
+        let d = read_dataset(&p, &Columns::default(), None).unwrap();
+        assert_eq!(d.examples[0].text, "caf\u{e9} talks");
+        assert!(d.warnings.iter().any(|w| w.contains("Latin-1")));
+    }
+
+    #[test]
+    fn files_combine_and_ids_stay_unique_across_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.tsv");
+        let b = dir.path().join("b.tsv");
+        std::fs::write(&a, "doc\tpara\tlabel\ttext\nd\t1\tx\tone\n").unwrap();
+        std::fs::write(&b, "doc\tpara\tlabel\ttext\ne\t1\ty\ttwo\n").unwrap();
+        let both = Dataset::read_all(&[a.clone(), b.clone()], &Columns::default(), None).unwrap();
+        assert_eq!(both.examples.len(), 2);
+        assert_eq!(both.path_of(&both.examples[1]), b.as_path());
+        std::fs::write(&b, "doc\tpara\tlabel\ttext\nd\t1\ty\ttwo\n").unwrap();
+        let err = Dataset::read_all(&[a, b], &Columns::default(), None).unwrap_err();
+        assert!(
+            err.to_string().contains("duplicate paragraph id d:1"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -11,36 +11,125 @@ pub fn read_text(path: &Path) -> Result<String> {
 }
 
 /// Decodes bytes as UTF-8 (a leading byte-order mark is dropped) or, when a UTF-16 byte-order
-/// mark says so, as UTF-16. Line endings become `\n`. NUL bytes mean a binary file and invalid
-/// UTF-8 is an error naming the line: guessing an encoding would silently change the text.
+/// mark says so, as UTF-16. Line endings become `\n`. A known binary format (PNG, PDF, ZIP, ...),
+/// NUL bytes, UTF-16 without a byte-order mark and invalid UTF-8 are errors naming the line:
+/// guessing an encoding would silently change the text.
 pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
+    let encoding_error = |line: u64, problem: String, hint: &'static str| Error::Encoding {
+        path: path.to_path_buf(),
+        line,
+        problem,
+        hint,
+    };
+    if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Err(encoding_error(
+            1,
+            "UTF-32 text".into(),
+            "re-save the file as UTF-8",
+        ));
+    }
     let text = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         decode_utf16(path, rest, u16::from_le_bytes)?
     } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         decode_utf16(path, rest, u16::from_be_bytes)?
     } else {
         let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-        if let Some(pos) = body.iter().position(|&b| b == 0) {
-            return Err(Error::Encoding {
-                path: path.to_path_buf(),
-                line: line_of(body, pos),
-                problem: "NUL byte: this looks like a binary file, not text".into(),
-                hint: "pass plain text, Markdown or HTML files",
+        if let Some(kind) = binary_format(body) {
+            return Err(encoding_error(
+                1,
+                format!("this is {kind}, not text"),
+                "convert it to plain text (UTF-8) first",
+            ));
+        }
+        // `contains` is a fast byte search; the position is only needed for the message.
+        if body.contains(&0) {
+            let pos = body.iter().position(|&b| b == 0).unwrap_or(0);
+            return Err(if looks_like_utf16(body) {
+                encoding_error(
+                    line_of(body, pos),
+                    "UTF-16 text without a byte-order mark".into(),
+                    "re-save the file as UTF-8 (or as UTF-16 with a byte-order mark)",
+                )
+            } else {
+                encoding_error(
+                    line_of(body, pos),
+                    "NUL byte: this looks like a binary file, not text".into(),
+                    "pass plain text, Markdown or HTML files",
+                )
             });
         }
         match std::str::from_utf8(body) {
             Ok(s) => s.to_owned(),
             Err(e) => {
-                return Err(Error::Encoding {
-                    path: path.to_path_buf(),
-                    line: line_of(body, e.valid_up_to()),
-                    problem: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
-                    hint: "re-save the file as UTF-8",
-                })
+                return Err(encoding_error(
+                    line_of(body, e.valid_up_to()),
+                    format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+                    "re-save the file as UTF-8",
+                ))
             }
         }
     };
     Ok(normalize_newlines(text))
+}
+
+/// Like [`decode`], but bytes that are not valid UTF-8 are read as Latin-1 (ISO 8859-1) instead
+/// of failing; the returned warning says so, naming the file and the first bad line. Meant for
+/// labelled data from other tools, which is often Latin-1 or Windows-1252.
+pub fn decode_or_latin1(path: &Path, bytes: &[u8]) -> Result<(String, Option<String>)> {
+    match decode(path, bytes) {
+        Err(Error::Encoding { line, problem, .. }) if problem.starts_with("invalid UTF-8") => {
+            let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+            let text: String = body.iter().map(|&b| b as char).collect();
+            let warning = format!(
+                "{} is not UTF-8 (first bad byte on line {line}); read it as Latin-1: check accented letters, or re-save it as UTF-8",
+                path.display()
+            );
+            Ok((normalize_newlines(text), Some(warning)))
+        }
+        other => other.map(|t| (t, None)),
+    }
+}
+
+/// Names a binary file format from its first bytes (its "magic number").
+fn binary_format(bytes: &[u8]) -> Option<&'static str> {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+        (b"\xFF\xD8\xFF", "a JPEG image"),
+        (b"GIF87a", "a GIF image"),
+        (b"GIF89a", "a GIF image"),
+        (b"%PDF-", "a PDF document"),
+        (
+            b"PK\x03\x04",
+            "a ZIP archive (a .docx, .odt or .xlsx file is one)",
+        ),
+        (b"\x1F\x8B", "a gzip archive"),
+        (
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            "a Microsoft Office (.doc or .xls) file",
+        ),
+    ];
+    SIGNATURES
+        .iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+        .map(|(_, kind)| *kind)
+}
+
+/// True when NUL bytes fill most of the even or most of the odd positions of the first
+/// kilobyte: mostly-ASCII UTF-16 whose byte-order mark is missing.
+fn looks_like_utf16(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    let pairs = head.len() / 2;
+    if pairs == 0 {
+        return false;
+    }
+    let zeros_at = |parity: usize| {
+        head.iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    zeros_at(0) * 10 >= pairs * 7 || zeros_at(1) * 10 >= pairs * 7
 }
 
 fn decode_utf16(path: &Path, body: &[u8], word: fn([u8; 2]) -> u16) -> Result<String> {
@@ -120,10 +209,47 @@ mod tests {
     }
 
     #[test]
+    fn latin1_fallback_warns_with_the_line() {
+        let (text, warning) = decode_or_latin1(Path::new("l.csv"), b"a,b\r\ncaf\xE9,x\r").unwrap();
+        assert_eq!(text, "a,b\ncaf\u{e9},x\n");
+        assert!(warning
+            .unwrap()
+            .contains("l.csv is not UTF-8 (first bad byte on line 2)"));
+        assert_eq!(
+            decode_or_latin1(Path::new("u"), b"ok").unwrap(),
+            ("ok".into(), None)
+        );
+        assert!(decode_or_latin1(Path::new("b"), b"\0\xff").is_err());
+    }
+
+    #[test]
     fn reports_line_of_bad_bytes() {
         let err = d(b"ok\nstill ok\nbad \xFF here").unwrap_err();
         assert!(matches!(err, Error::Encoding { line: 3, .. }), "{err}");
         let err = d(b"one\n\x89PNG\0\0").unwrap_err();
         assert!(matches!(err, Error::Encoding { line: 2, .. }), "{err}");
+    }
+
+    #[test]
+    fn names_binary_formats_and_odd_encodings() {
+        let png = d(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap_err().to_string();
+        assert!(png.contains("line 1: this is a PNG image"), "{png}");
+        let pdf = d(b"%PDF-1.7\n%\xE2\xE3").unwrap_err().to_string();
+        assert!(pdf.contains("a PDF document"), "{pdf}");
+        let docx = d(b"PK\x03\x04\x14\0").unwrap_err().to_string();
+        assert!(docx.contains(".docx"), "{docx}");
+        let mut no_bom = Vec::new();
+        for u in "Talks\nfailed".encode_utf16() {
+            no_bom.extend_from_slice(&u.to_le_bytes());
+        }
+        let err = d(&no_bom).unwrap_err().to_string();
+        assert!(
+            err.contains("UTF-16 text without a byte-order mark"),
+            "{err}"
+        );
+        let err = d(b"\xFF\xFE\0\0T\0\0\0").unwrap_err().to_string();
+        assert!(err.contains("UTF-32"), "{err}");
+        let err = d(b"text\0with a NUL").unwrap_err().to_string();
+        assert!(err.contains("NUL byte"), "{err}");
     }
 }

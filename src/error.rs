@@ -13,12 +13,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// A file or directory could not be read or written.
-    #[error("{}: {action}: {source}", path.display())]
+    #[error("{}: {action}: {source}; {hint}", path.display())]
     Io {
         path: PathBuf,
         action: &'static str,
         #[source]
         source: std::io::Error,
+        /// What to do about it (by default chosen from the kind of I/O error).
+        hint: &'static str,
     },
 
     /// Input bytes are not text slant can decode.
@@ -122,10 +124,12 @@ impl Error {
         action: &'static str,
         source: std::io::Error,
     ) -> Self {
+        let hint = io_hint(source.kind());
         Error::Io {
             path: path.into(),
             action,
             source,
+            hint,
         }
     }
 
@@ -149,5 +153,20 @@ impl Error {
             name,
             message: message.into(),
         }
+    }
+}
+
+/// What a user can do about an I/O error of this kind.
+fn io_hint(kind: std::io::ErrorKind) -> &'static str {
+    use std::io::ErrorKind as K;
+    match kind {
+        K::NotFound => "check the path",
+        K::PermissionDenied => "check the permissions, or choose another path",
+        K::IsADirectory => "name a file, not a directory",
+        K::NotADirectory => "part of the path is a file, not a directory; check the path",
+        K::ReadOnlyFilesystem => "choose a path on a writable file system",
+        K::StorageFull => "free some disk space",
+        K::InvalidInput | K::InvalidFilename => "check the path",
+        _ => "check the path and try again",
     }
 }

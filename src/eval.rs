@@ -9,7 +9,6 @@ use serde::Serialize;
 use crate::dataset::{Dataset, Strength};
 use crate::error::{Error, Result};
 use crate::model::{fingerprint, Pipeline, StanceModel, TrainConfig};
-use crate::tfidf::TransformBuf;
 
 /// Number of bootstrap resamples behind every interval.
 pub const BOOTSTRAP_RESAMPLES: usize = 1000;
@@ -124,30 +123,26 @@ pub struct Outcome {
     /// Group index of each paragraph (bootstrap resamples groups).
     pub group: Vec<usize>,
     pub strength: Vec<Option<Strength>>,
-    /// Row of the dataset each paragraph came from.
+    /// Index of each paragraph in the evaluated dataset's examples.
     pub row: Vec<usize>,
-    /// Predicted probabilities, in the evaluation's label order.
-    pub probs: Vec<Vec<f64>>,
+    /// The model's class probabilities for each paragraph, in [`Evaluation::labels`] order (0 for
+    /// a label the model does not have); `pred` is the largest.
+    pub probabilities: Vec<Vec<f64>>,
 }
 
-/// One evaluated paragraph: what the model said about a paragraph it was not trained on.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Prediction {
-    /// Row of the labelled dataset (index into `Dataset::examples`).
-    pub row: usize,
-    /// Indices into [`Evaluation::labels`].
-    pub truth: usize,
-    pub pred: usize,
-    /// The majority-class baseline's prediction for this paragraph.
-    pub baseline: usize,
-    /// Probabilities in [`Evaluation::labels`] order.
-    pub probs: Vec<f64>,
-}
+impl Outcome {
+    /// Number of evaluated paragraphs.
+    pub fn len(&self) -> usize {
+        self.truth.len()
+    }
 
-impl Prediction {
-    /// The largest probability: how sure the model was of its label.
-    pub fn top(&self) -> f64 {
-        self.probs[self.pred]
+    pub fn is_empty(&self) -> bool {
+        self.truth.is_empty()
+    }
+
+    /// The largest probability of paragraph `i`: how sure the model was of its label.
+    pub fn top(&self, i: usize) -> f64 {
+        self.probabilities[i][self.pred[i]]
     }
 }
 
@@ -173,8 +168,8 @@ pub struct Evaluation {
     pub clear: Option<Scores>,
     /// Paragraphs left out because the model was trained on them.
     pub excluded_training: usize,
-    /// Every evaluated paragraph, in dataset order.
-    pub predictions: Vec<Prediction>,
+    /// Every evaluated paragraph's row, truth, prediction and probabilities, in dataset order.
+    pub outcome: Outcome,
 }
 
 fn scores(labels: &[String], o: &Outcome, keep: &[usize], seed: u64) -> Scores {
@@ -246,7 +241,7 @@ pub fn percentile_interval(v: &mut [f64]) -> [f64; 2] {
     [v[lo.min(n - 1)], v[hi]]
 }
 
-fn summarize(
+pub(crate) fn summarize(
     scheme: String,
     folds: usize,
     labels: Vec<String>,
@@ -263,16 +258,6 @@ fn summarize(
             .collect();
         scores(&labels, &o, &idx, seed)
     });
-    let mut predictions: Vec<Prediction> = (0..o.truth.len())
-        .map(|i| Prediction {
-            row: o.row[i],
-            truth: o.truth[i],
-            pred: o.pred[i],
-            baseline: o.baseline[i],
-            probs: o.probs[i].clone(),
-        })
-        .collect();
-    predictions.sort_by_key(|p| p.row);
     Evaluation {
         scheme,
         folds,
@@ -280,7 +265,7 @@ fn summarize(
         all,
         clear,
         excluded_training: excluded,
-        predictions,
+        outcome: o,
     }
 }
 
@@ -290,23 +275,6 @@ fn majority(y: impl Iterator<Item = usize>, k: usize) -> usize {
     y.for_each(|c| counts[c] += 1);
     let max = counts.iter().copied().max().unwrap_or(0);
     counts.iter().position(|&c| c == max).unwrap_or(0)
-}
-
-/// Group index per example (groups in sorted order) and the number of groups.
-fn group_indices(data: &Dataset) -> (Vec<usize>, usize) {
-    let mut names: Vec<&str> = data.examples.iter().map(|e| e.group.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    let idx = data
-        .examples
-        .iter()
-        .map(|e| {
-            names
-                .binary_search(&e.group.as_str())
-                .expect("group present")
-        })
-        .collect();
-    (idx, names.len())
 }
 
 /// Assigns each group to a fold.
@@ -344,79 +312,160 @@ pub fn assign_folds(group_sizes: &[usize], scheme: FoldScheme) -> Result<Vec<usi
     }
 }
 
+/// Class probabilities of one paragraph and the majority class of the fold that scored it.
+pub type FoldPrediction = (Vec<f64>, usize);
+
+/// Labelled paragraphs prepared for repeated fitting: texts, article ids, label indices.
+#[derive(Debug, Clone)]
+pub struct Prepared<'a> {
+    pub texts: Vec<&'a str>,
+    /// Article index of each paragraph (for context features).
+    pub article: Vec<usize>,
+    pub y: Vec<usize>,
+    /// Sorted class names; `y` indexes into them.
+    pub labels: Vec<String>,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(data: &'a Dataset) -> Self {
+        let labels = data.classes();
+        let y = data
+            .examples
+            .iter()
+            .map(|e| labels.binary_search(&e.label).expect("label present"))
+            .collect();
+        Prepared {
+            texts: data.examples.iter().map(|e| e.text.as_str()).collect(),
+            article: data.group_indices().0,
+            y,
+            labels,
+        }
+    }
+
+    /// Fits `config` on the paragraphs `train` and returns class probabilities for `test`
+    /// (each test paragraph sees its article's other test paragraphs as context), plus the
+    /// majority class of the training part.
+    pub fn fit_predict(
+        &self,
+        config: &TrainConfig,
+        train: &[usize],
+        test: &[usize],
+    ) -> Result<(Vec<Vec<f64>>, usize)> {
+        let pick = |idx: &[usize], v: &[usize]| idx.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let texts: Vec<&str> = train.iter().map(|&i| self.texts[i]).collect();
+        let ys = pick(train, &self.y);
+        let pipeline = Pipeline::fit(
+            config,
+            &texts,
+            &pick(train, &self.article),
+            &ys,
+            &self.labels,
+        )?;
+        let test_texts: Vec<&str> = test.iter().map(|&i| self.texts[i]).collect();
+        let probs = pipeline.probabilities_articles(&test_texts, &pick(test, &self.article));
+        Ok((probs, majority(ys.iter().copied(), self.labels.len())))
+    }
+
+    /// Grouped cross-validation restricted to the paragraphs `pool`: folds are made of whole
+    /// articles of `pool`, and `always_train` paragraphs join every training part. Returns the
+    /// number of folds and, for each paragraph of `pool` (in order), its probabilities and the
+    /// fold's majority class.
+    pub fn cross_val(
+        &self,
+        config: &TrainConfig,
+        pool: &[usize],
+        always_train: &[usize],
+        scheme: FoldScheme,
+    ) -> Result<(usize, Vec<FoldPrediction>)> {
+        let mut groups: Vec<usize> = pool.iter().map(|&i| self.article[i]).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        let mut sizes = vec![0usize; groups.len()];
+        let local: Vec<usize> = pool
+            .iter()
+            .map(|&i| {
+                groups
+                    .binary_search(&self.article[i])
+                    .expect("group present")
+            })
+            .collect();
+        local.iter().for_each(|&g| sizes[g] += 1);
+        let fold_of_group = assign_folds(&sizes, scheme)?;
+        let n_folds = fold_of_group.iter().max().map_or(0, |m| m + 1);
+        let fold: Vec<usize> = local.iter().map(|&g| fold_of_group[g]).collect();
+        let per_fold: Vec<Result<Vec<(usize, FoldPrediction)>>> = (0..n_folds)
+            .into_par_iter()
+            .map(|f| {
+                let mut train: Vec<usize> = (0..pool.len())
+                    .filter(|&j| fold[j] != f)
+                    .map(|j| pool[j])
+                    .collect();
+                train.extend_from_slice(always_train);
+                let test_pos: Vec<usize> = (0..pool.len()).filter(|&j| fold[j] == f).collect();
+                let test: Vec<usize> = test_pos.iter().map(|&j| pool[j]).collect();
+                let (probs, base) = self.fit_predict(config, &train, &test)?;
+                Ok(test_pos
+                    .into_iter()
+                    .zip(probs)
+                    .map(|(j, p)| (j, (p, base)))
+                    .collect())
+            })
+            .collect();
+        let mut out = vec![(Vec::new(), 0); pool.len()];
+        for r in per_fold {
+            for (j, prediction) in r? {
+                out[j] = prediction;
+            }
+        }
+        Ok((n_folds, out))
+    }
+}
+
 /// Grouped cross-validation: the featurizer and model are refit on every fold's training part.
+/// Folds are made from `data`'s groups (articles); `extra` paragraphs (e.g. text written for
+/// training) join every fold's training part and are never tested on.
 pub fn cross_validate(
     data: &Dataset,
+    extra: Option<&Dataset>,
     config: &TrainConfig,
     scheme: FoldScheme,
     seed: u64,
 ) -> Result<Evaluation> {
     config.check()?;
-    data.check_trainable()?;
-    let labels = data.classes();
-    let y: Vec<usize> = data
-        .examples
-        .iter()
-        .map(|e| labels.binary_search(&e.label).expect("label present"))
-        .collect();
-    let (group, n_groups) = group_indices(data);
-    let mut sizes = vec![0usize; n_groups];
-    group.iter().for_each(|&g| sizes[g] += 1);
-    let fold_of_group = assign_folds(&sizes, scheme)?;
-    let n_folds = fold_of_group.iter().max().map_or(0, |m| m + 1);
-    let fold: Vec<usize> = group.iter().map(|&g| fold_of_group[g]).collect();
-
-    let k = labels.len();
-    // Per fold: (row, probabilities, baseline class) of every test paragraph.
-    type FoldResult = Result<Vec<(usize, Vec<f64>, usize)>>;
-    let results: Vec<FoldResult> = (0..n_folds)
-        .into_par_iter()
-        .map(|f| {
-            let train: Vec<usize> = (0..y.len()).filter(|&i| fold[i] != f).collect();
-            let test: Vec<usize> = (0..y.len()).filter(|&i| fold[i] == f).collect();
-            let texts: Vec<&str> = train
-                .iter()
-                .map(|&i| data.examples[i].text.as_str())
-                .collect();
-            let ys: Vec<usize> = train.iter().map(|&i| y[i]).collect();
-            let pipeline = Pipeline::fit(config, &texts, &ys, &labels)?;
-            let base = majority(ys.iter().copied(), k);
-            let mut buf = TransformBuf::default();
-            Ok(test
-                .into_iter()
-                .map(|i| {
-                    (
-                        i,
-                        pipeline.probabilities(&data.examples[i].text, &mut buf),
-                        base,
-                    )
-                })
-                .collect())
-        })
-        .collect();
-    let mut pred = vec![0; y.len()];
-    let mut baseline = vec![0; y.len()];
-    let mut probs = vec![Vec::new(); y.len()];
-    for r in results {
-        for (i, p, b) in r? {
-            pred[i] = argmax(&p);
-            probs[i] = p;
-            baseline[i] = b;
-        }
+    let mut all = data.clone();
+    if let Some(extra) = extra {
+        all.extend(extra.clone());
     }
-    let outcome = Outcome {
-        row: (0..y.len()).collect(),
-        truth: y,
-        pred,
-        baseline,
-        group,
+    all.check_trainable()?;
+    let prepared = Prepared::new(&all);
+    let n_test = data.examples.len();
+    let pool: Vec<usize> = (0..n_test).collect();
+    let always: Vec<usize> = (n_test..all.examples.len()).collect();
+    let (n_folds, results) = prepared.cross_val(config, &pool, &always, scheme)?;
+    let mut outcome = Outcome {
+        truth: prepared.y[..n_test].to_vec(),
+        row: (0..n_test).collect(),
+        group: data.group_indices().0,
         strength: data.examples.iter().map(|e| e.strength).collect(),
-        probs,
+        ..Outcome::default()
     };
+    for (p, b) in results {
+        outcome.pred.push(argmax(&p));
+        outcome.baseline.push(b);
+        outcome.probabilities.push(p);
+    }
+    let mut scheme_text = scheme.describe(n_folds);
+    if let Some(extra) = extra {
+        scheme_text.push_str(&format!(
+            ", every fold also trained on {} ({} paragraphs, never tested)",
+            extra.name(),
+            extra.examples.len()
+        ));
+    }
     Ok(summarize(
-        scheme.describe(n_folds),
+        scheme_text,
         n_folds,
-        labels,
+        prepared.labels,
         outcome,
         0,
         seed,
@@ -435,10 +484,10 @@ pub struct ConfidenceBin {
     pub baseline_correct: usize,
 }
 
-/// Groups predictions by top probability into bins between consecutive `edges` (ascending).
-/// Predictions outside `[edges[0], edges[last]]` are clamped into the first or last bin, so every
-/// prediction is counted exactly once.
-pub fn confidence_bins(predictions: &[Prediction], edges: &[f64]) -> Vec<ConfidenceBin> {
+/// Groups evaluated paragraphs by top probability into bins between consecutive `edges`
+/// (ascending). Paragraphs outside `[edges[0], edges[last]]` are clamped into the first or last
+/// bin, so every paragraph is counted exactly once.
+pub fn confidence_bins(outcome: &Outcome, edges: &[f64]) -> Vec<ConfidenceBin> {
     let mut bins: Vec<ConfidenceBin> = edges
         .windows(2)
         .map(|w| ConfidenceBin {
@@ -453,13 +502,13 @@ pub fn confidence_bins(predictions: &[Prediction], edges: &[f64]) -> Vec<Confide
         return bins;
     }
     let last = bins.len() - 1;
-    for p in predictions {
-        let top = p.top();
+    for i in 0..outcome.len() {
+        let top = outcome.top(i);
         let b = bins.iter().position(|b| top < b.to).unwrap_or(last);
         let bin = &mut bins[b];
         bin.n += 1;
-        bin.correct += usize::from(p.pred == p.truth);
-        bin.baseline_correct += usize::from(p.baseline == p.truth);
+        bin.correct += usize::from(outcome.pred[i] == outcome.truth[i]);
+        bin.baseline_correct += usize::from(outcome.baseline[i] == outcome.truth[i]);
     }
     bins
 }
@@ -477,6 +526,7 @@ pub fn argmax(v: &[f64]) -> usize {
 
 /// Scores a saved model on labelled data it was not trained on. Paragraphs whose text the model
 /// was trained on are left out and counted, so a training score can never pass as a held-out one.
+/// Paragraphs see their article's other held-out paragraphs as context.
 pub fn evaluate_model(model: &StanceModel, data: &Dataset, seed: u64) -> Result<Evaluation> {
     let trained: std::collections::HashSet<&str> = model
         .provenance
@@ -490,11 +540,11 @@ pub fn evaluate_model(model: &StanceModel, data: &Dataset, seed: u64) -> Result<
     let excluded = data.examples.len() - held_out.len();
     if held_out.is_empty() {
         return Err(Error::Unusable {
-            path: data.path.clone(),
+            path: data.name().into(),
             message: format!(
                 "all {} paragraphs were in the model's training data, so no held-out score exists; evaluate on other data, or cross-validate with `slant eval --data {}` (no --model)",
                 excluded,
-                data.path.display()
+                data.name()
             ),
         });
     }
@@ -515,24 +565,28 @@ pub fn evaluate_model(model: &StanceModel, data: &Dataset, seed: u64) -> Result<
         .max_by(|a, b| counts.get(a.1).cmp(&counts.get(b.1)).then(b.0.cmp(&a.0)))
         .map(|(i, _)| model_idx[i])
         .unwrap_or(0);
-    let (group_all, _) = group_indices(data);
-    let mut buf = TransformBuf::default();
+    let (group_all, _) = data.group_indices();
+    let texts: Vec<&str> = held_out
+        .iter()
+        .map(|&i| data.examples[i].text.as_str())
+        .collect();
+    let articles: Vec<usize> = held_out.iter().map(|&i| group_all[i]).collect();
+    let probs = model.pipeline.probabilities_articles(&texts, &articles);
     let mut o = Outcome::default();
-    for &i in &held_out {
+    for (&i, p) in held_out.iter().zip(probs) {
         let e = &data.examples[i];
-        let probs = model.probabilities(&e.text, &mut buf);
-        let mut in_labels = vec![0.0; labels.len()];
-        for (c, p) in probs.iter().enumerate() {
-            in_labels[model_idx[c]] = *p;
-        }
         o.truth
             .push(labels.binary_search(&e.label).expect("label present"));
-        o.pred.push(model_idx[argmax(&probs)]);
+        o.pred.push(model_idx[argmax(&p)]);
         o.baseline.push(majority_class);
         o.group.push(group_all[i]);
         o.strength.push(e.strength);
         o.row.push(i);
-        o.probs.push(in_labels);
+        let mut in_labels = vec![0.0; labels.len()];
+        for (c, v) in p.iter().enumerate() {
+            in_labels[model_idx[c]] = *v;
+        }
+        o.probabilities.push(in_labels);
     }
     Ok(summarize(
         "saved model on held-out data".into(),
@@ -593,19 +647,18 @@ mod tests {
 
     #[test]
     fn confidence_bins_count_every_prediction_once() {
-        let p = |truth, pred, top: f64| Prediction {
-            row: 0,
-            truth,
-            pred,
-            baseline: 0,
-            probs: if pred == 0 {
+        let mut o = Outcome::default();
+        for (truth, pred, top) in [(0, 0, 0.55), (1, 0, 0.6), (1, 1, 0.9), (1, 1, 1.0)] {
+            o.truth.push(truth);
+            o.pred.push(pred);
+            o.baseline.push(0);
+            o.probabilities.push(if pred == 0 {
                 vec![top, 1.0 - top]
             } else {
                 vec![1.0 - top, top]
-            },
-        };
-        let preds = [p(0, 0, 0.55), p(1, 0, 0.6), p(1, 1, 0.9), p(1, 1, 1.0)];
-        let bins = confidence_bins(&preds, &[0.5, 0.7, 1.0]);
+            });
+        }
+        let bins = confidence_bins(&o, &[0.5, 0.7, 1.0]);
         assert_eq!(bins.iter().map(|b| b.n).collect::<Vec<_>>(), [2, 2]);
         assert_eq!(bins[0].correct, 1);
         assert_eq!(bins[1].correct, 2);
@@ -613,22 +666,29 @@ mod tests {
     }
 
     #[test]
-    fn predictions_keep_dataset_order_and_probabilities() {
+    fn outcome_keeps_dataset_order_and_probabilities() {
         let data = crate::dataset::read_dataset(
             std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/labels/seeds.tsv")),
             &crate::dataset::Columns::default(),
             None,
         )
         .unwrap();
-        let e =
-            cross_validate(&data, &TrainConfig::default(), FoldScheme::GroupKFold(2), 1).unwrap();
-        assert_eq!(e.predictions.len(), data.examples.len());
-        for (i, p) in e.predictions.iter().enumerate() {
-            assert_eq!(p.row, i);
-            assert_eq!(p.pred, argmax(&p.probs));
-            assert!((p.probs.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        let e = cross_validate(
+            &data,
+            None,
+            &TrainConfig::default(),
+            FoldScheme::GroupKFold(2),
+            1,
+        )
+        .unwrap();
+        let o = &e.outcome;
+        assert_eq!(o.len(), data.examples.len());
+        for i in 0..o.len() {
+            assert_eq!(o.row[i], i);
+            assert_eq!(o.pred[i], argmax(&o.probabilities[i]));
+            assert!((o.probabilities[i].iter().sum::<f64>() - 1.0).abs() < 1e-9);
         }
-        let correct = e.predictions.iter().filter(|p| p.pred == p.truth).count();
+        let correct = (0..o.len()).filter(|&i| o.pred[i] == o.truth[i]).count();
         assert_eq!(
             correct as f64 / data.examples.len() as f64,
             e.all.metrics.accuracy

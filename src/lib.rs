@@ -17,7 +17,8 @@
 //! | labelled files | [`dataset`] | TSV / CSV / JSON Lines with named columns |
 //! | honest numbers | [`eval`] | grouped cross-validation, baseline, bootstrap intervals |
 //! | training | [`train`] | fit, cross-validate, provenance |
-//! | scoring | [`score`] | inputs (articles, JSON Lines records), scored paragraphs |
+//! | choosing settings | [`tune`] | nested grouped cross-validation over a search space |
+//! | scoring | [`score`] | inputs (articles, JSON Lines records), articles scored whole, explanations |
 //! | score output | [`output`] | wire types, per-article summaries, JSONL / CSV / TSV writer |
 //! | outlets | [`manifest`] | outlet manifests and one-directory-per-outlet layouts |
 //! | comparing outlets | [`compare`] | article-bootstrap shares, net slant, permutation tests |
@@ -35,7 +36,8 @@
 //! ];
 //! let classes = vec!["conciliatory".to_string(), "hawkish".to_string()];
 //! let y = [1, 1, 0, 0];
-//! let pipeline = Pipeline::fit(&TrainConfig::default(), &texts, &y, &classes)?;
+//! let articles = [0, 1, 2, 3]; // each paragraph its own article here
+//! let pipeline = Pipeline::fit(&TrainConfig::default(), &texts, &articles, &y, &classes)?;
 //! let probs = pipeline.probabilities("Keep talking and reopen trade.", &mut TransformBuf::default());
 //! assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-9);
 //! assert!(probs[0] > probs[1]);
@@ -58,6 +60,7 @@ pub mod score;
 pub mod split;
 pub mod tfidf;
 pub mod train;
+pub mod tune;
 
 pub use error::{Error, Result};
-pub use io::write_atomic;
+pub use io::{check_output, write_atomic};

@@ -1,23 +1,23 @@
 //! The `slant` command line: parses flags, builds a validated configuration, calls the library.
 
 use std::io::{BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use slant::compare::{compare, score_articles, CompareConfig, DEFAULT_PERMUTATIONS};
-use slant::dataset::{read_dataset, Columns, Dataset, Format};
+use slant::dataset::{Columns, Dataset, Format};
 use slant::eval::{confidence_bins, cross_validate, evaluate_model, FoldScheme};
 use slant::manifest::Outlets;
-use slant::model::{ModelParams, StanceModel, TrainConfig};
-use slant::output::{Counts, OutputFormat, Per, ScoreSink};
+use slant::model::{StanceModel, TrainConfig};
+use slant::output::{Counts, OutputFormat, Per, ScoreSink, SinkOptions};
 use slant::report::compare::{render_comparison, render_comparison_csv, CompareJson, ModelInfo};
 use slant::report::html::render_html;
 use slant::report::{render_confidence, render_table, EvalJson, PredictionJson};
-use slant::score::{collect_inputs, read_records, Job, Scored};
-use slant::tfidf::{TfidfConfig, TransformBuf};
+use slant::score::{collect_inputs, read_records, Input, Job, Scored};
+use slant::split::Split;
 use slant::train::{train, TrainOptions};
 
 const DEFAULT_DATA: &str = "labels/seeds.tsv";
@@ -85,8 +85,44 @@ enum Command {
         #[command(flatten)]
         cv: CvArgs,
     },
+    /// Choose hyper-parameters by nested grouped cross-validation, then train and write the model.
+    Tune {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Where to write the model trained with the chosen configuration.
+        #[arg(long, default_value = DEFAULT_MODEL)]
+        out: PathBuf,
+        /// Hyper-parameters the search does not vary start from these.
+        #[command(flatten)]
+        hyper: HyperArgs,
+        /// Grouped K of the outer (estimating) loop.
+        #[arg(long, default_value_t = 5)]
+        outer_folds: usize,
+        /// Grouped K of the inner (selecting) loop.
+        #[arg(long, default_value_t = 3)]
+        inner_folds: usize,
+        /// A 2-candidate grid, for trying the command out.
+        #[arg(long)]
+        quick: bool,
+        /// Cross-validation stored in the model: folds over the --data files' articles, with
+        /// --extra files in every training fold.
+        #[command(flatten)]
+        cv: CvArgs,
+    },
     /// Score every paragraph of articles: label, class probabilities, margin, uncertain.
     Score(ScoreArgs),
+    /// Show the terms that weigh most for each class.
+    Explain {
+        /// Model file.
+        #[arg(long, default_value = DEFAULT_MODEL)]
+        model: PathBuf,
+        /// Terms per class.
+        #[arg(long, default_value_t = 15)]
+        top: usize,
+        /// One JSON object instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Compare outlets: stance shares with intervals over articles, net slant, pairwise tests.
     Compare(CompareArgs),
 }
@@ -100,7 +136,8 @@ struct ScoreArgs {
     /// (default: seeds/). With --input jsonl: JSON Lines files or -.
     paths: Vec<PathBuf>,
     /// What the inputs are: articles to split into paragraphs, or JSON Lines paragraph records
-    /// {"id", "text", "outlet"?} scored as they are.
+    /// {"id", "text", "outlet"?} taken as they are (records with ids `doc:n` of one doc are one
+    /// article, scored together).
     #[arg(long, value_enum, default_value_t = InputArg::Articles)]
     input: InputArg,
     /// Output format.
@@ -121,6 +158,13 @@ struct ScoreArgs {
     /// `outlet`. Articles it does not name, and inputs without an outlet, are `unknown`.
     #[arg(long, value_name = "MANIFEST")]
     outlets: Option<PathBuf>,
+    /// Add each paragraph's top terms toward its label: a `terms` list in JSON Lines, a `terms`
+    /// column (`term:weight;term:weight`) in CSV and TSV. Not with --per doc.
+    #[arg(long)]
+    explain: bool,
+    /// With --explain: how many terms.
+    #[arg(long, default_value_t = 5, requires = "explain")]
+    top: usize,
 }
 
 #[derive(Args)]
@@ -174,9 +218,13 @@ enum PerArg {
 
 #[derive(Args)]
 struct DataArgs {
-    /// Labelled paragraphs: TSV, CSV or JSON Lines with a header.
+    /// Labelled paragraphs: TSV, CSV or JSON Lines with a header (repeat to combine files).
     #[arg(long, default_value = DEFAULT_DATA)]
-    data: PathBuf,
+    data: Vec<PathBuf>,
+    /// More labelled paragraphs that join every training set but are never tested on
+    /// (e.g. text written for training); repeatable.
+    #[arg(long)]
+    extra: Vec<PathBuf>,
     /// Format of --data (default: from the extension).
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
@@ -198,32 +246,78 @@ enum FormatArg {
     Jsonl,
 }
 
+/// Hyper-parameters. Each flag overrides the defaults, or the configuration of `--config-from`.
 #[derive(Args)]
 struct HyperArgs {
-    /// Largest word n-gram.
-    #[arg(long, default_value_t = 2)]
-    ngram_max: usize,
-    /// Smallest word n-gram.
-    #[arg(long, default_value_t = 1)]
-    ngram_min: usize,
-    /// Turn off Snowball stemming.
+    /// Start from the configuration stored in this model file (e.g. one chosen by `slant tune`).
+    #[arg(long, value_name = "MODEL")]
+    config_from: Option<PathBuf>,
+    /// Smallest word n-gram [default: 1].
     #[arg(long)]
-    no_stem: bool,
-    /// Keep terms seen in at least this many training paragraphs.
-    #[arg(long, default_value_t = 1)]
-    min_df: usize,
-    /// Keep at most this many terms (most frequent first).
+    ngram_min: Option<usize>,
+    /// Largest word n-gram [default: 2].
     #[arg(long)]
-    max_features: Option<usize>,
-    /// Use 1 + ln(count) as term frequency.
+    ngram_max: Option<usize>,
+    /// Snowball stemming [default: true].
     #[arg(long)]
-    sublinear_tf: bool,
-    /// L2 penalty (1/C in scikit-learn terms).
-    #[arg(long, default_value_t = 1.0)]
-    alpha: f64,
-    /// L-BFGS iteration cap.
-    #[arg(long, default_value_t = 500)]
-    max_iter: u64,
+    stem: Option<bool>,
+    /// Drop English function words [default: false].
+    #[arg(long)]
+    stop_words: Option<bool>,
+    /// Character n-grams inside words, e.g. `3-5`, or `none` [default: none].
+    #[arg(long, value_parser = parse_range_or_none)]
+    char_ngrams: Option<Maybe<[usize; 2]>>,
+    /// Keep terms seen in at least this many training paragraphs [default: 1].
+    #[arg(long)]
+    min_df: Option<usize>,
+    /// Keep at most this many terms, most frequent first, or `none` [default: none].
+    #[arg(long, value_parser = parse_count_or_none)]
+    max_features: Option<Maybe<usize>>,
+    /// Use 1 + ln(count) as term frequency [default: false].
+    #[arg(long)]
+    sublinear_tf: Option<bool>,
+    /// Context: neighbouring paragraphs on each side whose features are added [default: 0].
+    #[arg(long)]
+    context_window: Option<usize>,
+    /// Context: weight of the neighbours' mean features [default: 0].
+    #[arg(long)]
+    neighbour_weight: Option<f64>,
+    /// Context: weight of the whole article's mean features [default: 0].
+    #[arg(long)]
+    article_weight: Option<f64>,
+    /// L2 penalty (1/C in scikit-learn terms) [default: 1].
+    #[arg(long)]
+    alpha: Option<f64>,
+    /// Weight classes equally [default: false].
+    #[arg(long)]
+    class_balance: Option<bool>,
+    /// L-BFGS iteration cap [default: 500].
+    #[arg(long)]
+    max_iter: Option<u64>,
+}
+
+/// A flag value that may be `none` (clap reserves `Option<Option<T>>` for optional values).
+#[derive(Clone, Copy)]
+struct Maybe<T>(Option<T>);
+
+fn parse_range_or_none(s: &str) -> Result<Maybe<[usize; 2]>, String> {
+    if s == "none" {
+        return Ok(Maybe(None));
+    }
+    let bad = || format!("`{s}` is not a range like 3-5 or `none`");
+    let (a, b) = s.split_once('-').unwrap_or((s, s));
+    let a = a.trim().parse().map_err(|_| bad())?;
+    let b = b.trim().parse().map_err(|_| bad())?;
+    Ok(Maybe(Some([a, b])))
+}
+
+fn parse_count_or_none(s: &str) -> Result<Maybe<usize>, String> {
+    if s == "none" {
+        return Ok(Maybe(None));
+    }
+    s.parse()
+        .map(|n| Maybe(Some(n)))
+        .map_err(|_| format!("`{s}` is not a count or `none`"))
 }
 
 #[derive(Args)]
@@ -237,7 +331,18 @@ struct CvArgs {
 }
 
 impl DataArgs {
-    fn load(&self) -> anyhow::Result<Dataset> {
+    /// The `--data` files, and the `--extra` files if any.
+    fn load(&self) -> anyhow::Result<(Dataset, Option<Dataset>)> {
+        let data = self.read(&self.data)?;
+        let extra = if self.extra.is_empty() {
+            None
+        } else {
+            Some(self.read(&self.extra)?)
+        };
+        Ok((data, extra))
+    }
+
+    fn read(&self, paths: &[PathBuf]) -> anyhow::Result<Dataset> {
         let columns = Columns {
             text: self.text_col.clone(),
             label: self.label_col.clone(),
@@ -248,34 +353,49 @@ impl DataArgs {
             FormatArg::Csv => Format::Csv,
             FormatArg::Jsonl => Format::JsonLines,
         });
-        let data = read_dataset(&self.data, &columns, format)?;
-        for w in &data.warnings {
-            eprintln!("slant: warning: {w}");
-        }
-        Ok(data)
+        Ok(Dataset::read_all(paths, &columns, format)?)
+    }
+}
+
+/// Shows the warnings of the data read; called once the command has succeeded, so that a
+/// failing run prints its one error line alone.
+fn show_warnings(data: &Dataset, extra: Option<&Dataset>) {
+    for w in std::iter::once(data).chain(extra).flat_map(|d| &d.warnings) {
+        eprintln!("slant: warning: {w}");
     }
 }
 
 impl HyperArgs {
     fn config(&self) -> anyhow::Result<TrainConfig> {
-        let mut featurizer = TfidfConfig {
-            min_df: self.min_df,
-            max_features: self.max_features,
-            sublinear_tf: self.sublinear_tf,
-            ..TfidfConfig::default()
+        let mut c = match &self.config_from {
+            Some(path) => StanceModel::load(path)?.config(),
+            None => TrainConfig::default(),
         };
-        featurizer.analyzer.ngram_range = [self.ngram_min, self.ngram_max];
-        featurizer.analyzer.stem = !self.no_stem;
-        let config = TrainConfig {
-            featurizer,
-            model: ModelParams {
-                alpha: self.alpha,
-                max_iterations: self.max_iter,
-                ..ModelParams::default()
-            },
-        };
-        config.check()?;
-        Ok(config)
+        let f = &mut c.featurizer;
+        let a = &mut f.analyzer;
+        set(&mut a.ngram_range[0], self.ngram_min);
+        set(&mut a.ngram_range[1], self.ngram_max);
+        set(&mut a.stem, self.stem);
+        set(&mut a.stop_words, self.stop_words);
+        set(&mut a.char_ngrams, self.char_ngrams.map(|m| m.0));
+        set(&mut f.min_df, self.min_df);
+        set(&mut f.max_features, self.max_features.map(|m| m.0));
+        set(&mut f.sublinear_tf, self.sublinear_tf);
+        set(&mut f.context.window, self.context_window);
+        set(&mut f.context.neighbour_weight, self.neighbour_weight);
+        set(&mut f.context.article_weight, self.article_weight);
+        let m = &mut c.model;
+        set(&mut m.alpha, self.alpha);
+        set(&mut m.class_balance, self.class_balance);
+        set(&mut m.max_iterations, self.max_iter);
+        c.check()?;
+        Ok(c)
+    }
+}
+
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
     }
 }
 
@@ -293,21 +413,39 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
+            // The reader of our output went away (`slant score | head -1`): not an error.
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            let msg = format!("{e:#}");
-            eprintln!("slant: error: {}", msg.replace('\n', " "));
+            eprintln!("slant: error: {}", one_line(&e));
             ExitCode::from(2)
         }
     }
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    let broken = Some(std::io::ErrorKind::BrokenPipe);
     e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        c.downcast_ref::<std::io::Error>().map(|io| io.kind()) == broken
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == broken
     })
+}
+
+/// The error and its causes on one line, leaving out a cause whose text is already shown.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !msg.contains(&text) {
+            if !msg.is_empty() {
+                msg.push_str(": ");
+            }
+            msg.push_str(&text);
+        }
+    }
+    msg.replace(['\n', '\r'], " ")
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -324,27 +462,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_cv,
         } => {
             let config = hyper.config()?;
-            let dataset = data.load()?;
+            slant::check_output(&out)?;
+            let (dataset, extra) = data.load()?;
             let opts = TrainOptions {
                 config,
                 cv: (!no_cv).then(|| cv.scheme()),
                 seed: cv.seed,
-                data_label: data.data.display().to_string(),
             };
-            let (model, evaluation) = train(&dataset, &opts)?;
-            model.save(&out)?;
-            eprintln!(
-                "slant: trained on {} paragraphs in {} groups, {} classes, {} features; wrote {}",
-                dataset.examples.len(),
-                dataset.n_groups(),
-                model.classes().len(),
-                model.featurizer().n_features(),
-                out.display()
-            );
-            if let Some(e) = evaluation {
-                eprint!("{}", render_table(&e, &data.data.display().to_string()));
-            }
-            Ok(ExitCode::SUCCESS)
+            let (model, evaluation) = train(&dataset, extra.as_ref(), &opts)?;
+            save_and_report(&model, evaluation.as_ref(), &out, &dataset, extra.as_ref())
         }
         Command::Eval {
             data,
@@ -355,45 +481,174 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             hyper,
             cv,
         } => {
-            let dataset = data.load()?;
+            if let Some(path) = &predictions {
+                slant::check_output(path)?;
+            }
+            let (dataset, extra) = data.load()?;
             let evaluation = match &model {
                 Some(path) => {
+                    if extra.is_some() {
+                        anyhow::bail!("--extra trains models; it has no meaning with --model");
+                    }
                     let model = StanceModel::load(path)?;
                     evaluate_model(&model, &dataset, cv.seed)?
                 }
-                None => cross_validate(&dataset, &hyper.config()?, cv.scheme(), cv.seed)?,
+                None => cross_validate(
+                    &dataset,
+                    extra.as_ref(),
+                    &hyper.config()?,
+                    cv.scheme(),
+                    cv.seed,
+                )?,
             };
             if let Some(path) = &predictions {
                 let mut bytes = Vec::new();
-                for p in &evaluation.predictions {
+                for i in 0..evaluation.outcome.len() {
                     serde_json::to_writer(
                         &mut bytes,
-                        &PredictionJson::new(&evaluation, &dataset, p),
+                        &PredictionJson::new(&evaluation, &dataset, i),
                     )?;
                     bytes.push(b'\n');
                 }
                 slant::write_atomic(path, &bytes)?;
             }
+            show_warnings(&dataset, extra.as_ref());
             let mut stdout = std::io::stdout().lock();
             if json {
                 serde_json::to_writer(&mut stdout, &EvalJson::new(&evaluation))?;
                 writeln!(stdout)?;
             } else {
-                write!(
-                    stdout,
-                    "{}",
-                    render_table(&evaluation, &data.data.display().to_string())
-                )?;
+                write!(stdout, "{}", render_table(&evaluation, &dataset.name()))?;
                 if by_confidence {
-                    let bins = confidence_bins(&evaluation.predictions, &CONFIDENCE_EDGES);
+                    let bins = confidence_bins(&evaluation.outcome, &CONFIDENCE_EDGES);
                     write!(stdout, "{}", render_confidence(&bins))?;
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Tune {
+            data,
+            out,
+            hyper,
+            outer_folds,
+            inner_folds,
+            quick,
+            cv,
+        } => {
+            let base = hyper.config()?;
+            slant::check_output(&out)?;
+            let (dataset, extra) = data.load()?;
+            let mut everything = dataset.clone();
+            if let Some(e) = &extra {
+                everything.extend(e.clone());
+            }
+            let space = slant::tune::SearchSpace::new(&base, quick);
+            let opts = slant::tune::TuneOptions {
+                outer_folds,
+                inner_folds,
+                seed: cv.seed,
+            };
+            eprintln!(
+                "slant: tuning {} grid candidates + {} switches on {} paragraphs in {} groups ({} outer x {} inner folds)",
+                space.grid.len(),
+                space.toggles.len(),
+                everything.examples.len(),
+                everything.n_groups(),
+                outer_folds,
+                inner_folds
+            );
+            let result =
+                slant::tune::tune(&everything, &space, &opts, &|m| eprintln!("slant: {m}"))?;
+            let mut ranked: Vec<usize> = (0..result.visited.len()).collect();
+            ranked.sort_by(|&a, &b| {
+                result.visited[b]
+                    .1
+                    .total_cmp(&result.visited[a].1)
+                    .then(a.cmp(&b))
+            });
+            eprintln!("inner-CV macro-F1 on all data (what the search optimised; optimistic), best first:");
+            for &i in ranked.iter().take(12) {
+                let (c, score) = &result.visited[i];
+                eprintln!("  {:>3}  {:.3}  {}", i, score, slant::tune::describe(c));
+            }
+            eprint!("{}", render_table(&result.nested, &everything.name()));
+            let opts = TrainOptions {
+                config: result.chosen.clone(),
+                cv: Some(cv.scheme()),
+                seed: cv.seed,
+            };
+            let (mut model, evaluation) = train(&dataset, extra.as_ref(), &opts)?;
+            model.provenance.tuning = Some(result.summary);
+            eprintln!(
+                "slant: chose candidate {}: {}",
+                result.chosen_index,
+                slant::tune::describe(&result.chosen)
+            );
+            save_and_report(&model, evaluation.as_ref(), &out, &dataset, extra.as_ref())
+        }
         Command::Score(args) => score(args),
+        Command::Explain { model, top, json } => {
+            let model = StanceModel::load(&model)?;
+            let per_class: Vec<(&String, Vec<slant::model::TermWeight>)> = model
+                .classes()
+                .iter()
+                .enumerate()
+                .map(|(c, name)| (name, model.top_terms(c, top)))
+                .collect();
+            let mut out = std::io::stdout().lock();
+            if json {
+                let map: serde_json::Map<String, serde_json::Value> = per_class
+                    .iter()
+                    .map(|(c, terms)| {
+                        (
+                            c.to_string(),
+                            serde_json::to_value(terms).expect("terms serialise"),
+                        )
+                    })
+                    .collect();
+                serde_json::to_writer(&mut out, &map)?;
+                writeln!(out)?;
+            } else {
+                writeln!(
+                    out,
+                    "heaviest terms per class (weight minus the mean over classes; stems shown as their usual word)"
+                )?;
+                for (class, terms) in per_class {
+                    writeln!(out, "\n{class}")?;
+                    for t in terms {
+                        writeln!(out, "  {:>7.3}  {}", t.weight, t.term)?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Compare(args) => compare_outlets(args),
     }
+}
+
+/// Writes a trained model and reports it, with the data's warnings and its cross-validated
+/// scores, on stderr.
+fn save_and_report(
+    model: &StanceModel,
+    evaluation: Option<&slant::eval::Evaluation>,
+    out: &Path,
+    data: &Dataset,
+    extra: Option<&Dataset>,
+) -> anyhow::Result<ExitCode> {
+    model.save(out)?;
+    show_warnings(data, extra);
+    eprintln!(
+        "slant: trained on {} paragraphs in {} groups, {} classes, {} features; wrote {}",
+        model.provenance.paragraphs,
+        model.provenance.groups,
+        model.classes().len(),
+        model.featurizer().n_features(),
+        out.display()
+    );
+    if let Some(e) = evaluation {
+        eprint!("{}", render_table(e, &data.name()));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
@@ -404,13 +659,90 @@ fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     }
 }
 
+/// What `split` and `score` did with their inputs; every input is counted once.
+#[derive(Default)]
+struct Tally {
+    files: usize,
+    paragraphs: usize,
+    errors: usize,
+    empty: usize,
+}
+
+impl Tally {
+    /// Counts a split input, with a warning when it has no paragraph.
+    fn read(&mut self, input: &Input, split: &Split) {
+        self.files += 1;
+        self.paragraphs += split.paragraphs.len();
+        if split.paragraphs.is_empty() {
+            self.empty += 1;
+            warn_empty(input.path(), split.dropped.len());
+        }
+    }
+
+    /// Counts an input that could not be read: one line on stderr, one error record on stdout.
+    fn failed(
+        &mut self,
+        out: &mut impl Write,
+        input: &Input,
+        e: &slant::Error,
+    ) -> anyhow::Result<()> {
+        self.files += 1;
+        self.errors += 1;
+        eprintln!("slant: error: {e}");
+        serde_json::to_writer(
+            &mut *out,
+            &serde_json::json!({"doc": input.doc(), "error": e.to_string()}),
+        )?;
+        writeln!(out)?;
+        Ok(())
+    }
+
+    fn summary(&self) -> String {
+        self.summary_of("files")
+    }
+
+    /// The summary line, counting the inputs as `unit` (`files`, or `records` of JSON Lines).
+    fn summary_of(&self, unit: &str) -> String {
+        format!(
+            "slant: {} {unit}, {} paragraphs, {} errors, {} empty",
+            self.files, self.paragraphs, self.errors, self.empty
+        )
+    }
+
+    /// 1 when some inputs failed (the others were all done), else 0.
+    fn exit_code(&self) -> ExitCode {
+        if self.errors > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// The warning for an article in which no paragraph was found; `dropped` lines were furniture or
+/// headings.
+fn warn_empty(path: &Path, dropped: usize) {
+    let why = if dropped == 0 {
+        "the file is empty or blank"
+    } else {
+        "only headings and furniture; see them with `slant split --show-dropped`"
+    };
+    eprintln!("slant: warning: {}: no paragraphs ({why})", path.display());
+}
+
 fn split(paths: Vec<PathBuf>, show_dropped: bool) -> anyhow::Result<ExitCode> {
     let inputs = collect_inputs(&default_paths(paths))?;
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let (mut kept, mut dropped) = (0, 0);
+    let mut tally = Tally::default();
+    let mut dropped = 0;
     for input in &inputs {
-        let text = input.text()?;
-        let split = slant::split::split_text(input.doc(), &text);
+        let split = match input.split() {
+            Ok(split) => split,
+            Err(e) => {
+                tally.failed(&mut out, input, &e)?;
+                continue;
+            }
+        };
         for p in &split.paragraphs {
             serde_json::to_writer(&mut out, p)?;
             writeln!(out)?;
@@ -426,20 +758,20 @@ fn split(paths: Vec<PathBuf>, show_dropped: bool) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        kept += split.paragraphs.len();
+        tally.read(input, &split);
         dropped += split.dropped.len();
     }
     out.flush()?;
     eprintln!(
-        "slant: {} files, {kept} paragraphs, {dropped} furniture/heading lines dropped{}",
-        inputs.len(),
+        "{}, {dropped} furniture/heading lines dropped{}",
+        tally.summary(),
         if show_dropped {
             ""
         } else {
             " (see them with --show-dropped)"
         }
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(tally.exit_code())
 }
 
 fn compare_outlets(args: CompareArgs) -> anyhow::Result<ExitCode> {
@@ -449,6 +781,9 @@ fn compare_outlets(args: CompareArgs) -> anyhow::Result<ExitCode> {
         ..CompareConfig::default()
     };
     config.check()?;
+    if let Some(path) = &args.html {
+        slant::check_output(path)?;
+    }
     let model = StanceModel::load(&args.model)?;
     let outlets = match (&args.outlets, &args.by_dir) {
         (Some(manifest), _) => Outlets::read_manifest(manifest)?,
@@ -496,6 +831,12 @@ fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         }
         .into());
     }
+    if args.explain && matches!(args.per, PerArg::Doc) {
+        anyhow::bail!("--explain explains paragraphs; it has no meaning with --per doc");
+    }
+    if let Some(path) = &args.out {
+        slant::check_output(path)?;
+    }
     let model = StanceModel::load(&args.model)?;
     let outlets = args
         .outlets
@@ -517,11 +858,10 @@ fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
             if outlets.is_some() {
                 anyhow::bail!("--outlets names article files; with --input jsonl give each record an `outlet` field instead");
             }
-            let mut jobs = Vec::new();
-            for path in &args.paths {
-                jobs.extend(read_records(path)?.into_iter().map(Job::Ready));
-            }
-            jobs
+            read_records(&args.paths)?
+                .into_iter()
+                .map(Job::Ready)
+                .collect()
         }
     };
     let format = match args.format {
@@ -533,43 +873,57 @@ fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         PerArg::Paragraph => Per::Paragraph,
         PerArg::Doc => Per::Doc,
     };
-    let unit = match args.input {
-        InputArg::Articles => "files",
-        InputArg::Jsonl => "records",
+    let opts = SinkOptions {
+        format,
+        per,
+        min_confidence: args.min_confidence,
+        terms: args.explain,
     };
-    let progress = progress_bar(jobs.len(), unit);
-    let settings = (format, per, args.min_confidence);
+    let explain = args.explain.then_some(args.top);
+    let progress = progress_bar(
+        jobs.len(),
+        match args.input {
+            InputArg::Articles => "files",
+            InputArg::Jsonl => "articles",
+        },
+    );
     let counts = match &args.out {
         None => {
             let out = BufWriter::new(std::io::stdout().lock());
-            write_scores(out, &model, &jobs, settings, &progress)?.1
+            write_scores(out, &model, &jobs, &opts, explain, &progress)?.1
         }
         Some(path) => {
-            let (bytes, counts) = write_scores(Vec::new(), &model, &jobs, settings, &progress)?;
+            let (bytes, counts) =
+                write_scores(Vec::new(), &model, &jobs, &opts, explain, &progress)?;
             slant::write_atomic(path, &bytes)?;
             counts
         }
     };
     progress.finish_and_clear();
-    let mut summary = format!(
-        "slant: {} {unit}, {} paragraphs, {} errors; {} uncertain (top probability under {})",
-        counts.inputs, counts.paragraphs, counts.errors, counts.uncertain, args.min_confidence
+    let tally = Tally {
+        files: counts.inputs,
+        paragraphs: counts.paragraphs,
+        errors: counts.errors,
+        empty: counts.empty_articles,
+    };
+    let mut summary = match args.input {
+        InputArg::Articles => tally.summary(),
+        // Every record is one paragraph; the records of one doc were scored as one article.
+        InputArg::Jsonl => Tally {
+            files: counts.paragraphs,
+            ..tally
+        }
+        .summary_of("records"),
+    };
+    summary += &format!(
+        "; {} uncertain (top probability under {})",
+        counts.uncertain, args.min_confidence
     );
-    if counts.empty_articles > 0 {
-        summary += &format!(
-            "; {} articles had no content paragraphs (see `slant split --show-dropped`)",
-            counts.empty_articles
-        );
-    }
     if let Some(path) = &args.out {
         summary += &format!("; wrote {}", path.display());
     }
     eprintln!("{summary}");
-    Ok(if counts.errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(tally.exit_code())
 }
 
 /// Scores every job in order and writes the records to `out`, which it returns with the totals.
@@ -577,15 +931,23 @@ fn write_scores<W: Write>(
     out: W,
     model: &StanceModel,
     jobs: &[Job],
-    (format, per, min_confidence): (OutputFormat, Per, f64),
+    opts: &SinkOptions,
+    explain: Option<usize>,
     progress: &ProgressBar,
 ) -> anyhow::Result<(W, Counts)> {
-    let mut sink = ScoreSink::new(out, format, per, model.classes(), min_confidence)?;
-    let mut buf = TransformBuf::default();
+    let mut sink = ScoreSink::new(out, opts, model.classes())?;
     for job in jobs {
-        let scored = job.score(model, &mut buf);
-        if let Scored::Failed { error, .. } = &scored {
-            progress.suspend(|| eprintln!("slant: error: {error}"));
+        let scored = job.score(model, explain);
+        match (&scored, job) {
+            (Scored::Failed { error, .. }, _) => {
+                progress.suspend(|| eprintln!("slant: error: {error}"));
+            }
+            (Scored::Articles(articles), Job::Read(input)) => {
+                for a in articles.iter().filter(|a| a.paragraphs.is_empty()) {
+                    progress.suspend(|| warn_empty(input.path(), a.dropped));
+                }
+            }
+            (Scored::Articles(_), Job::Ready(_)) => {}
         }
         sink.push(&scored)?;
         progress.inc(1);

@@ -18,6 +18,12 @@ use crate::tfidf::{SparseVec, Tfidf, TfidfConfig, TransformBuf};
 /// Version of the model file layout; bumped on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Largest weight or intercept magnitude a model file may hold, and largest context weight.
+/// Feature values are at most 1 (rows are L2-normalised, and with context weights this small the
+/// normalisation cannot overflow), so with this bound every logit is finite and the softmax
+/// cannot produce NaN.
+pub const MAX_WEIGHT: f64 = 1e100;
+
 /// Dense training matrices above this size are refused rather than risking running out of memory.
 pub const DENSE_LIMIT_BYTES: u64 = 4 << 30;
 
@@ -32,6 +38,10 @@ pub struct ModelParams {
     pub max_iterations: u64,
     /// Stop when the gradient norm falls below this.
     pub gradient_tolerance: f64,
+    /// Give every class the same total weight in the loss (scikit-learn's
+    /// `class_weight="balanced"`), by repeating paragraphs of the smaller classes.
+    #[serde(default)]
+    pub class_balance: bool,
 }
 
 impl Default for ModelParams {
@@ -40,6 +50,7 @@ impl Default for ModelParams {
             alpha: 1.0,
             max_iterations: 500,
             gradient_tolerance: 1e-5,
+            class_balance: false,
         }
     }
 }
@@ -119,20 +130,20 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Fits the featurizer and the model on `texts` with labels `y` (indices into `classes`).
-    /// A class with no training paragraph gets a logit of minus infinity: probability zero.
+    /// `article[i]` names the article of paragraph `i` (used by context features; paragraphs of
+    /// an article in reading order). A class with no training paragraph gets a logit of minus
+    /// infinity: probability zero.
     pub fn fit<S: AsRef<str>>(
         config: &TrainConfig,
         texts: &[S],
+        article: &[usize],
         y: &[usize],
         classes: &[String],
     ) -> Result<Self> {
         config.check()?;
         assert_eq!(texts.len(), y.len(), "one label per text");
         let featurizer = config.featurizer.fit(texts)?;
-        let rows: Vec<SparseVec> = texts
-            .iter()
-            .map(|t| featurizer.transform(t.as_ref()))
-            .collect();
+        let rows = featurizer.transform_articles(texts, article);
         let linear = fit_linear(
             &rows,
             featurizer.n_features(),
@@ -147,13 +158,46 @@ impl Pipeline {
         })
     }
 
-    /// Class probabilities for one paragraph, in `classes` order.
+    /// Class probabilities for one paragraph on its own (no context), in `classes` order.
     pub fn probabilities(&self, text: &str, buf: &mut TransformBuf) -> Vec<f64> {
         self.featurizer.transform_with(text, buf);
         let mut out = vec![0.0; self.classes.len()];
         self.linear.probabilities_into(&buf.row, &mut out);
         out
     }
+
+    /// Class probabilities for paragraphs of articles (`article[i]` as in [`Pipeline::fit`]);
+    /// with context features, each paragraph sees its neighbours.
+    pub fn probabilities_articles<S: AsRef<str>>(
+        &self,
+        texts: &[S],
+        article: &[usize],
+    ) -> Vec<Vec<f64>> {
+        self.featurizer
+            .transform_articles(texts, article)
+            .iter()
+            .map(|row| {
+                let mut out = vec![0.0; self.classes.len()];
+                self.linear.probabilities_into(row, &mut out);
+                out
+            })
+            .collect()
+    }
+}
+
+/// Row indices with the smaller classes repeated (cyclically, in order) up to the largest
+/// class's count, so that each class carries the same weight in the summed loss.
+fn balanced_indices(y: &[usize], n_classes: usize) -> Vec<usize> {
+    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); n_classes];
+    for (i, &c) in y.iter().enumerate() {
+        by_class[c].push(i);
+    }
+    let max = by_class.iter().map(Vec::len).max().unwrap_or(0);
+    let mut out: Vec<usize> = (0..y.len()).collect();
+    for rows in by_class.iter().filter(|r| !r.is_empty()) {
+        out.extend(rows.iter().cycle().take(max - rows.len()));
+    }
+    out
 }
 
 /// Fits multinomial logistic regression on sparse rows via linfa-logistic.
@@ -177,22 +221,27 @@ fn fit_linear(
         intercept[present[0]] = 0.0;
         return Ok(Linear { weights, intercept });
     }
-    let needed = (rows.len() as u64) * (n_features as u64) * 8;
+    let order: Vec<usize> = if params.class_balance {
+        balanced_indices(y, n_classes)
+    } else {
+        (0..y.len()).collect()
+    };
+    let needed = (order.len() as u64) * (n_features as u64) * 8;
     if needed > DENSE_LIMIT_BYTES {
         return Err(Error::TooLarge {
-            rows: rows.len(),
+            rows: order.len(),
             features: n_features,
             needed_mib: needed >> 20,
             limit_mib: DENSE_LIMIT_BYTES >> 20,
         });
     }
-    let mut x = Array2::<f64>::zeros((rows.len(), n_features));
-    for (r, row) in rows.iter().enumerate() {
-        for (i, v) in row.iter() {
+    let mut x = Array2::<f64>::zeros((order.len(), n_features));
+    for (r, &src) in order.iter().enumerate() {
+        for (i, v) in rows[src].iter() {
             x[[r, i]] = v;
         }
     }
-    let targets = Array1::from_iter(y.iter().copied());
+    let targets = Array1::from_iter(order.iter().map(|&i| y[i]));
     let dataset = Dataset::new(x, targets);
     let fitted = MultiLogisticRegression::default()
         .alpha(params.alpha)
@@ -241,9 +290,8 @@ fn fit_linear(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Provenance {
-    /// The training file as given on the command line.
-    pub training_file: String,
-    pub training_sha256: String,
+    /// The training files as given on the command line, with their SHA-256 and row counts.
+    pub training_files: Vec<TrainingFile>,
     pub text_column: String,
     pub label_column: String,
     pub group_column: String,
@@ -251,11 +299,24 @@ pub struct Provenance {
     pub groups: usize,
     /// Training paragraphs per class, sorted by class.
     pub class_counts: BTreeMap<String, usize>,
-    /// Cross-validated figures on the training data (never accuracy on the training paragraphs).
+    /// Cross-validated figures on the `data` files (never accuracy on training paragraphs).
     pub cross_validation: Option<CvSummary>,
+    /// How the configuration was chosen, when `slant tune` chose it.
+    pub tuning: Option<crate::tune::TuningSummary>,
     /// Truncated SHA-256 of each training paragraph's text, sorted: lets `eval --model` keep
     /// training paragraphs out of a held-out score.
     pub training_fingerprints: Vec<String>,
+}
+
+/// One training file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingFile {
+    pub path: String,
+    /// `data` (cross-validation tests on it) or `extra` (training only).
+    pub role: String,
+    pub sha256: String,
+    pub paragraphs: usize,
 }
 
 /// The headline cross-validation figures stored in a model file.
@@ -288,6 +349,8 @@ pub struct ModelFile {
     pub featurizer: Tfidf,
     pub weights: Vec<Vec<f64>>,
     pub intercept: Vec<f64>,
+    /// For explanations: each stem in the vocabulary and the word it most often came from.
+    pub surface_forms: BTreeMap<String, String>,
     pub provenance: Provenance,
 }
 
@@ -296,8 +359,17 @@ pub struct ModelFile {
 pub struct StanceModel {
     pub pipeline: Pipeline,
     pub hyperparameters: ModelParams,
+    pub surface_forms: BTreeMap<String, String>,
     pub provenance: Provenance,
     pub crate_version: String,
+}
+
+/// A term and how much it pushes toward a class.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TermWeight {
+    /// The term as a reader sees it: stems shown as the word they most often came from.
+    pub term: String,
+    pub weight: f64,
 }
 
 impl StanceModel {
@@ -307,6 +379,14 @@ impl StanceModel {
 
     pub fn featurizer(&self) -> &Tfidf {
         &self.pipeline.featurizer
+    }
+
+    /// The configuration this model was trained with.
+    pub fn config(&self) -> TrainConfig {
+        TrainConfig {
+            featurizer: self.pipeline.featurizer.config().clone(),
+            model: self.hyperparameters.clone(),
+        }
     }
 
     /// Probabilities for one paragraph in [`StanceModel::classes`] order.
@@ -323,6 +403,52 @@ impl StanceModel {
             .is_ok()
     }
 
+    /// Weight of feature `f` for class `c`, minus its mean over the classes: what the feature
+    /// adds to class `c`'s logit relative to the others (softmax ignores the shared part).
+    fn centred_weight(&self, c: usize, f: usize) -> f64 {
+        let w = &self.pipeline.linear.weights;
+        let mean = w.iter().map(|row| row[f]).sum::<f64>() / w.len() as f64;
+        w[c][f] - mean
+    }
+
+    /// A vocabulary term made readable: each stem replaced by its usual surface word.
+    pub fn display_term(&self, term: &str) -> String {
+        if term.starts_with('[') {
+            return term.to_owned();
+        }
+        term.split(' ')
+            .map(|stem| self.surface_forms.get(stem).map_or(stem, String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The `n` terms that push hardest toward class `c`.
+    pub fn top_terms(&self, c: usize, n: usize) -> Vec<TermWeight> {
+        let scored = (0..self.featurizer().n_features()).map(|f| (f, self.centred_weight(c, f)));
+        self.heaviest(scored.collect(), n)
+    }
+
+    /// The `n` terms of a paragraph's row that contribute most toward class `c`
+    /// (feature value times centred weight; only positive contributions).
+    pub fn explain_row(&self, row: &SparseVec, c: usize, n: usize) -> Vec<TermWeight> {
+        let scored = row.iter().map(|(f, v)| (f, v * self.centred_weight(c, f)));
+        self.heaviest(scored.filter(|(_, w)| *w > 0.0).collect(), n)
+    }
+
+    /// The `n` largest `(feature, weight)` pairs as readable terms (ties: vocabulary order).
+    fn heaviest(&self, mut scored: Vec<(usize, f64)>, n: usize) -> Vec<TermWeight> {
+        let vocab = self.featurizer().vocabulary();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored
+            .into_iter()
+            .take(n)
+            .map(|(f, weight)| TermWeight {
+                term: self.display_term(&vocab[f]),
+                weight,
+            })
+            .collect()
+    }
+
     /// Serialises to the model-file JSON (pretty, stable field order, trailing newline).
     pub fn to_json(&self) -> String {
         let file = ModelFile {
@@ -333,6 +459,7 @@ impl StanceModel {
             featurizer: self.pipeline.featurizer.clone(),
             weights: self.pipeline.linear.weights.clone(),
             intercept: self.pipeline.linear.intercept.clone(),
+            surface_forms: self.surface_forms.clone(),
             provenance: self.provenance.clone(),
         };
         let mut s = serde_json::to_string_pretty(&file).expect("model serialises");
@@ -358,8 +485,15 @@ impl StanceModel {
         struct Head {
             format_version: Option<u32>,
         }
-        let head: Head = serde_json::from_slice(bytes)
-            .map_err(|e| Error::model(path, format!("not JSON ({e})")))?;
+        let head: Head = serde_json::from_slice(bytes).map_err(|e| {
+            use serde_json::error::Category;
+            let problem = match e.classify() {
+                Category::Eof => format!("the file is cut short (truncated?): {e}"),
+                Category::Data => format!("not a model file: {e}"),
+                Category::Syntax | Category::Io => format!("not JSON ({e})"),
+            };
+            Error::model(path, problem)
+        })?;
         match head.format_version {
             Some(FORMAT_VERSION) => {}
             Some(found) => {
@@ -405,10 +539,17 @@ impl StanceModel {
                 ),
             ));
         }
-        if file.weights.iter().flatten().any(|v| !v.is_finite())
-            || file.intercept.iter().any(|v| !v.is_finite())
+        if file
+            .weights
+            .iter()
+            .flatten()
+            .chain(&file.intercept)
+            .any(|v| !v.is_finite() || v.abs() > MAX_WEIGHT)
         {
-            return Err(Error::model(path, "weights contain non-finite numbers"));
+            return Err(Error::model(
+                path,
+                format!("weights contain non-finite numbers or numbers beyond ±{MAX_WEIGHT:e}"),
+            ));
         }
         if file
             .provenance
@@ -434,10 +575,43 @@ impl StanceModel {
                 },
             },
             hyperparameters: file.hyperparameters,
+            surface_forms: file.surface_forms,
             provenance: file.provenance,
             crate_version: file.crate_version,
         })
     }
+}
+
+/// For every stem used in the vocabulary, the lowercase word it most often came from in `texts`
+/// (ties: the alphabetically first).
+pub fn surface_forms<S: AsRef<str>>(featurizer: &Tfidf, texts: &[S]) -> BTreeMap<String, String> {
+    let analyzer = crate::analysis::Analyzer::new(featurizer.config().analyzer.clone())
+        .expect("config checked when fitted");
+    let mut used: std::collections::BTreeSet<&str> = Default::default();
+    for term in featurizer
+        .vocabulary()
+        .iter()
+        .filter(|t| !t.starts_with('['))
+    {
+        used.extend(term.split(' '));
+    }
+    let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for t in texts {
+        for (lower, stem) in analyzer.word_forms(t.as_ref()) {
+            if used.contains(stem.as_str()) {
+                *counts.entry(stem).or_default().entry(lower).or_insert(0) += 1;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .filter_map(|(stem, forms)| {
+            // max_by keeps the last maximum; iterate in reverse so ties go to the first word.
+            let word = forms.into_iter().rev().max_by_key(|(_, n)| *n)?.0;
+            // A stem that is itself the usual word needs no entry.
+            (word != stem).then_some((stem, word))
+        })
+        .collect()
 }
 
 /// A short, stable fingerprint of a paragraph's text.
@@ -460,9 +634,16 @@ mod tests {
             "policy failed badly",
             "a failed and costly policy",
         ];
-        let y = [1, 1, 0, 0, 2, 2];
-        let classes = ["conciliatory", "hawkish", "critical"].map(String::from);
-        Pipeline::fit(&TrainConfig::default(), &texts, &y, &classes).unwrap()
+        let y = [2, 2, 0, 0, 1, 1];
+        let classes = ["conciliatory", "critical", "hawkish"].map(String::from);
+        Pipeline::fit(
+            &TrainConfig::default(),
+            &texts,
+            &[0, 1, 2, 3, 4, 5],
+            &y,
+            &classes,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -477,7 +658,7 @@ mod tests {
             .max_by(|a, b| a.1.total_cmp(b.1))
             .unwrap()
             .0;
-        assert_eq!(best, 1);
+        assert_eq!(best, 2);
     }
 
     #[test]
@@ -504,7 +685,14 @@ mod tests {
     #[test]
     fn single_class_training_predicts_that_class() {
         let classes = ["a", "b"].map(String::from);
-        let p = Pipeline::fit(&TrainConfig::default(), &["x", "y"], &[1, 1], &classes).unwrap();
+        let p = Pipeline::fit(
+            &TrainConfig::default(),
+            &["x", "y"],
+            &[0, 1],
+            &[1, 1],
+            &classes,
+        )
+        .unwrap();
         assert_eq!(
             p.probabilities("x", &mut TransformBuf::default()),
             [0.0, 1.0]
@@ -516,8 +704,83 @@ mod tests {
         let mut c = TrainConfig::default();
         c.model.alpha = 0.0;
         let classes = ["a", "b"].map(String::from);
-        let err = Pipeline::fit(&c, &["x", "y"], &[0, 1], &classes).unwrap_err();
+        let err = Pipeline::fit(&c, &["x", "y"], &[0, 1], &[0, 1], &classes).unwrap_err();
         assert!(matches!(err, Error::Param { name: "alpha", .. }));
+    }
+
+    /// A model around `pipeline`, with an empty provenance.
+    fn wrap(pipeline: Pipeline) -> StanceModel {
+        StanceModel {
+            pipeline,
+            surface_forms: BTreeMap::new(),
+            hyperparameters: ModelParams::default(),
+            provenance: Provenance {
+                training_files: Vec::new(),
+                text_column: "text".into(),
+                label_column: "label".into(),
+                group_column: "doc".into(),
+                paragraphs: 6,
+                groups: 6,
+                class_counts: BTreeMap::new(),
+                cross_validation: None,
+                tuning: None,
+                training_fingerprints: Vec::new(),
+            },
+            crate_version: "0".into(),
+        }
+    }
+
+    #[test]
+    fn huge_weights_are_refused_on_load() {
+        // Regression: finite weights of 1e308 loaded, overflowed the logits to infinity and
+        // made every probability NaN (printed as null).
+        let json = wrap(toy()).to_json();
+        let path = Path::new("m.json");
+        let back = StanceModel::from_slice(path, json.as_bytes()).unwrap();
+        let probs = back.probabilities("strike the camps", &mut TransformBuf::default());
+        assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        value["weights"][0][0] = serde_json::json!(1e308);
+        let err = StanceModel::from_slice(path, value.to_string().as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("beyond"), "{err}");
+        // Regression (once context features met the weight bound): context weights of 1e308
+        // overflowed a repeated paragraph's row to infinity, and its probabilities to NaN.
+        let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let context = &mut value["featurizer"]["config"]["context"];
+        context["neighbour_weight"] = serde_json::json!(1.7e308);
+        context["article_weight"] = serde_json::json!(1.7e308);
+        let err = StanceModel::from_slice(path, value.to_string().as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("from 0 to 1e100"), "{err}");
+    }
+
+    #[test]
+    fn model_file_round_trips_to_the_same_bytes() {
+        // Regression: without serde_json's exact float parsing, a loaded weight could differ
+        // from the saved one in the last bit, and re-saving changed the file.
+        let p = toy();
+        let model = wrap(Pipeline {
+            linear: Linear {
+                weights: p
+                    .linear
+                    .weights
+                    .iter()
+                    .map(|r| r.iter().map(|w| w + 0.21176470588235294).collect())
+                    .collect(),
+                intercept: p.linear.intercept.clone(),
+            },
+            ..p
+        });
+        let json = model.to_json();
+        let back = StanceModel::from_slice(Path::new("m.json"), json.as_bytes()).unwrap();
+        assert_eq!(back.to_json(), json);
+    }
+
+    #[test]
+    fn class_balance_repeats_smaller_classes() {
+        assert_eq!(
+            balanced_indices(&[0, 0, 0, 1, 2, 2], 3),
+            [0, 1, 2, 3, 4, 5, 3, 3, 4]
+        );
     }
 
     #[test]

@@ -5,12 +5,17 @@
 //! (`"probs": {"conciliatory": 0.2, ...}`); CSV and TSV flatten them into one column per class
 //! (`p_conciliatory`, ...). Every CSV/TSV file has a header row, also when it has no records, and
 //! a last column `error` that is empty except on the row of an input that could not be read.
+//!
+//! With `--explain`, paragraph records carry the terms that pushed hardest toward their label:
+//! a JSON list `"terms": [{"term": "...", "weight": ...}, ...]`, or in CSV/TSV a `terms` column
+//! (before `error`) of `term:weight` pairs joined by `;`, weights rounded to 4 decimals.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::model::TermWeight;
 use crate::score::{Probabilities, ScoredArticle, ScoredParagraph};
 
 /// Output formats of `slant score`.
@@ -28,6 +33,17 @@ pub enum Per {
     Doc,
 }
 
+/// How `slant score` writes its records.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SinkOptions {
+    pub format: OutputFormat,
+    pub per: Per,
+    /// Paragraphs whose top probability is under this are `uncertain`.
+    pub min_confidence: f64,
+    /// Paragraph records carry their top terms (`--explain`): in CSV/TSV, a `terms` column.
+    pub terms: bool,
+}
+
 /// One scored paragraph.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ParagraphRecord<'a> {
@@ -40,6 +56,9 @@ pub struct ParagraphRecord<'a> {
     pub margin: f64,
     /// The top probability is under the `--min-confidence` threshold.
     pub uncertain: bool,
+    /// With `--explain`: the terms that pushed hardest toward `label`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terms: Option<&'a [TermWeight]>,
 }
 
 impl<'a> ParagraphRecord<'a> {
@@ -60,10 +79,12 @@ impl<'a> ParagraphRecord<'a> {
             },
             margin: p.margin(),
             uncertain: p.top() < min_confidence,
+            terms: p.terms.as_deref(),
         }
     }
 
-    fn fields(&self) -> Vec<String> {
+    /// The CSV/TSV row; `terms_column` adds the `terms` column.
+    fn fields(&self, terms_column: bool) -> Vec<String> {
         let mut f = vec![
             self.doc.to_owned(),
             self.para.to_string(),
@@ -73,9 +94,21 @@ impl<'a> ParagraphRecord<'a> {
         f.extend(self.probs.values.iter().map(f64::to_string));
         f.push(self.margin.to_string());
         f.push(self.uncertain.to_string());
+        if terms_column {
+            f.push(self.terms.map(terms_cell).unwrap_or_default());
+        }
         f.push(String::new());
         f
     }
+}
+
+/// The `terms` cell of CSV/TSV: `term:weight` pairs joined by `;`, weights to 4 decimals.
+pub fn terms_cell(terms: &[TermWeight]) -> String {
+    terms
+        .iter()
+        .map(|t| format!("{}:{:.4}", t.term, t.weight))
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 /// Counts and probability sums over one article's paragraphs.
@@ -242,10 +275,13 @@ pub struct RecordWriter<W: Write> {
     inner: Inner<W>,
     /// Columns of a CSV/TSV row (the header's length).
     width: usize,
+    /// Paragraph rows have a `terms` column.
+    terms: bool,
 }
 
-/// The CSV/TSV header for the model's classes.
-pub fn header(per: Per, classes: &[String]) -> Vec<String> {
+/// The CSV/TSV header for the model's classes; `terms` adds the `terms` column of `--explain`
+/// (paragraph records only).
+pub fn header(per: Per, classes: &[String], terms: bool) -> Vec<String> {
     let mut h: Vec<String> = match per {
         Per::Paragraph => ["doc", "para", "outlet", "label"]
             .map(String::from)
@@ -258,6 +294,9 @@ pub fn header(per: Per, classes: &[String]) -> Vec<String> {
         Per::Paragraph => {
             h.extend(classes.iter().map(|c| format!("p_{c}")));
             h.extend(["margin", "uncertain"].map(String::from));
+            if terms {
+                h.push("terms".into());
+            }
         }
         Per::Doc => {
             h.extend(classes.iter().map(|c| format!("share_{c}")));
@@ -270,8 +309,9 @@ pub fn header(per: Per, classes: &[String]) -> Vec<String> {
 }
 
 impl<W: Write> RecordWriter<W> {
-    pub fn new(out: W, format: OutputFormat, per: Per, classes: &[String]) -> io::Result<Self> {
-        let header = header(per, classes);
+    pub fn new(out: W, opts: &SinkOptions, classes: &[String]) -> io::Result<Self> {
+        let format = opts.format;
+        let header = header(opts.per, classes, opts.terms);
         let inner = match format {
             OutputFormat::JsonLines => Inner::Json(out),
             OutputFormat::Csv | OutputFormat::Tsv => {
@@ -289,6 +329,7 @@ impl<W: Write> RecordWriter<W> {
         Ok(RecordWriter {
             inner,
             width: header.len(),
+            terms: opts.terms && opts.per == Per::Paragraph,
         })
     }
 
@@ -311,7 +352,8 @@ impl<W: Write> RecordWriter<W> {
     }
 
     pub fn paragraph(&mut self, r: &ParagraphRecord<'_>) -> io::Result<()> {
-        self.write(r, || r.fields())
+        let terms = self.terms;
+        self.write(r, || r.fields(terms))
     }
 
     pub fn doc(&mut self, r: &DocRecord<'_>) -> io::Result<()> {
@@ -371,18 +413,12 @@ pub struct ScoreSink<'m, W: Write> {
 }
 
 impl<'m, W: Write> ScoreSink<'m, W> {
-    pub fn new(
-        out: W,
-        format: OutputFormat,
-        per: Per,
-        classes: &'m [String],
-        min_confidence: f64,
-    ) -> io::Result<Self> {
+    pub fn new(out: W, opts: &SinkOptions, classes: &'m [String]) -> io::Result<Self> {
         Ok(ScoreSink {
-            writer: RecordWriter::new(out, format, per, classes)?,
+            writer: RecordWriter::new(out, opts, classes)?,
             classes,
-            per,
-            min_confidence,
+            per: opts.per,
+            min_confidence: opts.min_confidence,
             pending: Vec::new(),
             index: BTreeMap::new(),
             counts: Counts::default(),
@@ -481,6 +517,7 @@ mod tests {
         ScoredArticle {
             doc: doc.into(),
             outlet: outlet.map(String::from),
+            dropped: 0,
             paragraphs: probs
                 .iter()
                 .enumerate()
@@ -488,14 +525,30 @@ mod tests {
                     para: i as u32 + 1,
                     probs: p.to_vec(),
                     in_training: false,
+                    terms: None,
                 })
                 .collect(),
         }
     }
 
     fn run(format: OutputFormat, per: Per, items: Vec<Scored>) -> (String, Counts) {
+        run_with(format, per, false, items)
+    }
+
+    fn run_with(
+        format: OutputFormat,
+        per: Per,
+        terms: bool,
+        items: Vec<Scored>,
+    ) -> (String, Counts) {
         let c = classes();
-        let mut sink = ScoreSink::new(Vec::new(), format, per, &c, 0.5).unwrap();
+        let opts = SinkOptions {
+            format,
+            per,
+            min_confidence: 0.5,
+            terms,
+        };
+        let mut sink = ScoreSink::new(Vec::new(), &opts, &c).unwrap();
         for i in &items {
             sink.push(i).unwrap();
         }
@@ -565,6 +618,42 @@ mod tests {
             tsv,
             "doc\tpara\toutlet\tlabel\tp_conciliatory\tp_critical\tp_hawkish\tmargin\tuncertain\terror\n"
         );
+    }
+
+    #[test]
+    fn explained_terms_are_a_json_list_or_a_column_before_error() {
+        let mut a = article("a", None, &[[0.2, 0.2, 0.6]]);
+        a.paragraphs[0].terms = Some(vec![
+            TermWeight {
+                term: "border closure".into(),
+                weight: 0.123456,
+            },
+            TermWeight {
+                term: "[ tal]".into(),
+                weight: 0.05,
+            },
+        ]);
+        let items = || vec![Scored::Articles(vec![a.clone()])];
+        let (json, _) = run_with(OutputFormat::JsonLines, Per::Paragraph, true, items());
+        let row: serde_json::Value = serde_json::from_str(json.trim_end()).unwrap();
+        assert_eq!(row["terms"][0]["term"], "border closure");
+        assert_eq!(row["terms"][1]["weight"], 0.05);
+        let (plain, _) = run(OutputFormat::JsonLines, Per::Paragraph, vec![]);
+        assert!(!plain.contains("terms"));
+        let (tsv, _) = run_with(OutputFormat::Tsv, Per::Paragraph, true, items());
+        let lines: Vec<&str> = tsv.lines().collect();
+        assert!(
+            lines[0].ends_with("\tmargin\tuncertain\tterms\terror"),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[1].ends_with("\tborder closure:0.1235;[ tal]:0.0500\t"),
+            "{}",
+            lines[1]
+        );
+        let (csv, _) = run(OutputFormat::Csv, Per::Paragraph, items());
+        assert!(!csv.lines().next().unwrap().contains("terms"));
     }
 
     #[test]

@@ -15,9 +15,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::eval::argmax;
-use crate::model::StanceModel;
-use crate::split::{split_text, Paragraph};
-use crate::tfidf::TransformBuf;
+use crate::model::{StanceModel, TermWeight};
+use crate::split::{split_text, Paragraph, Split};
 
 /// File extensions read when walking a directory.
 pub const ARTICLE_EXTENSIONS: &[&str] = &["txt", "md", "html", "htm"];
@@ -46,6 +45,11 @@ impl Kind {
     }
 }
 
+/// A paragraph longer than this (1 MiB, some 170,000 words, a hundred times a long op-ed) is
+/// refused: such a "paragraph" is a file without paragraph breaks, a dump or a binary, and
+/// analysing it would cost time and memory for a meaningless score.
+pub const MAX_PARAGRAPH_BYTES: usize = 1 << 20;
+
 /// One article to score.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -65,6 +69,8 @@ pub struct Article {
     pub doc: String,
     pub outlet: Option<String>,
     pub paragraphs: Vec<Paragraph>,
+    /// Lines the splitter dropped as furniture or headings (0 for JSON Lines records).
+    pub dropped: usize,
 }
 
 impl Input {
@@ -82,6 +88,14 @@ impl Input {
         }
     }
 
+    /// The path named in messages (`<stdin>` for standard input).
+    pub fn path(&self) -> &Path {
+        match self {
+            Input::File { path, .. } => path,
+            Input::Stdin => Path::new(STDIN_NAME),
+        }
+    }
+
     /// The article as text: decoded, and for HTML the extracted article blocks.
     pub fn text(&self) -> Result<String> {
         match self {
@@ -93,12 +107,7 @@ impl Input {
                 })
             }
             Input::Stdin => {
-                use std::io::Read;
-                let mut bytes = Vec::new();
-                std::io::stdin()
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| Error::io("-", "cannot read standard input", e))?;
-                let text = crate::decode::decode(Path::new("<stdin>"), &bytes)?;
+                let text = read_stdin()?;
                 Ok(if crate::extract::looks_like_html(&text) {
                     crate::extract::html_to_text(&text)
                 } else {
@@ -108,15 +117,55 @@ impl Input {
         }
     }
 
-    /// Reads and splits the article (the splitter drops furniture and headings).
+    /// Reads and splits the article (the splitter drops furniture and headings); a paragraph
+    /// over [`MAX_PARAGRAPH_BYTES`] is an error.
+    pub fn split(&self) -> Result<Split> {
+        let split = split_text(self.doc(), &self.text()?);
+        if let Some(p) = split
+            .paragraphs
+            .iter()
+            .find(|p| p.text.len() > MAX_PARAGRAPH_BYTES)
+        {
+            return Err(Error::data(
+                self.path(),
+                p.line,
+                format!(
+                    "a paragraph of {} bytes, over the {MAX_PARAGRAPH_BYTES}-byte limit; this is not an article: give it line breaks between paragraphs",
+                    p.text.len()
+                ),
+            ));
+        }
+        Ok(split)
+    }
+
+    /// Reads and splits the article, keeping only its paragraphs.
+    pub fn paragraphs(&self) -> Result<Vec<Paragraph>> {
+        Ok(self.split()?.paragraphs)
+    }
+
+    /// Reads and splits the article into an [`Article`] (see [`Input::split`]).
     pub fn read(&self) -> Result<Article> {
-        let text = self.text()?;
+        let split = self.split()?;
         Ok(Article {
             doc: self.doc().to_owned(),
             outlet: self.outlet().map(str::to_owned),
-            paragraphs: split_text(self.doc(), &text).paragraphs,
+            paragraphs: split.paragraphs,
+            dropped: split.dropped.len(),
         })
     }
+}
+
+/// How standard input is named in messages.
+const STDIN_NAME: &str = "<stdin>";
+
+/// Reads and decodes standard input.
+fn read_stdin() -> Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(STDIN_NAME, "cannot read standard input", e))?;
+    crate::decode::decode(Path::new(STDIN_NAME), &bytes)
 }
 
 /// Expands paths into inputs: a file is taken as is (its doc id is its file stem); a directory is
@@ -159,7 +208,26 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
             });
         }
     }
+    check_unique_docs(&out)?;
     Ok(out)
+}
+
+/// Two inputs with one doc id would give their paragraphs the same ids: refuse before any work.
+fn check_unique_docs(inputs: &[Input]) -> Result<()> {
+    let mut seen: std::collections::BTreeMap<&str, &Path> = std::collections::BTreeMap::new();
+    for input in inputs {
+        if let Some(first) = seen.insert(input.doc(), input.path()) {
+            return Err(Error::Unusable {
+                path: input.path().to_path_buf(),
+                message: format!(
+                    "its doc id `{}` is also that of {}, so their paragraph ids would clash; pass each file once, rename one, or pass a directory that holds both (ids then include the sub-directory)",
+                    input.doc(),
+                    first.display()
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The doc id of `file` found below `dir`: the relative path without extension, `/`-separated.
@@ -207,37 +275,61 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Reads paragraph records from JSON Lines: one object per line with a string `id`, a non-empty
-/// string `text` and an optional string `outlet`; other fields are ignored, blank lines skipped.
-/// Each record is one paragraph, taken as it is (no furniture filtering, whitespace normalised).
-///
-/// An id of the form `<doc>:<n>` (n a positive integer, as `slant split` numbers paragraphs) is
-/// paragraph n of article `doc`; any other id is paragraph 1 of the article named by the id.
-/// `path` is `-` for standard input. Any malformed record is an error naming its line.
-pub fn read_records(path: &Path) -> Result<Vec<Article>> {
-    let (shown, text) = if path.as_os_str() == "-" {
-        use std::io::Read;
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io("-", "cannot read standard input", e))?;
-        let shown = PathBuf::from("<stdin>");
-        let text = crate::decode::decode(&shown, &bytes)?;
-        (shown, text)
-    } else {
-        if path.is_dir() {
-            return Err(Error::Unusable {
-                path: path.to_path_buf(),
-                message: "--input jsonl reads files or -, not directories".into(),
-            });
-        }
-        (path.to_path_buf(), crate::decode::read_text(path)?)
-    };
-    parse_records(&shown, &text)
+/// Reads paragraph records from JSON Lines files (`-` for standard input) and gathers them into
+/// articles; see [`parse_records`]. Ids must be unique across all the files, and records of one
+/// article may come from several files.
+pub fn read_records(paths: &[PathBuf]) -> Result<Vec<Article>> {
+    let mut seen = BTreeMap::new();
+    let mut records = Vec::new();
+    for path in paths {
+        let (shown, text) = if path.as_os_str() == "-" {
+            (PathBuf::from(STDIN_NAME), read_stdin()?)
+        } else {
+            if path.is_dir() {
+                return Err(Error::Unusable {
+                    path: path.to_path_buf(),
+                    message: "--input jsonl reads files or -, not directories".into(),
+                });
+            }
+            (path.to_path_buf(), crate::decode::read_text(path)?)
+        };
+        parse_into(&shown, &text, &mut seen, &mut records)?;
+    }
+    Ok(group_records(records))
 }
 
-/// Parses JSON Lines paragraph records; see [`read_records`]. `path` is only used in errors.
+/// Parses JSON Lines paragraph records into articles. One object per line with a string `id`,
+/// a non-empty string `text` and an optional string `outlet`; other fields are ignored, blank
+/// lines skipped. Each record is one paragraph, taken as it is (no furniture filtering,
+/// whitespace normalised).
+///
+/// An id of the form `<doc>:<n>` (n a positive integer, as `slant split` numbers paragraphs) is
+/// paragraph n of article `doc`: records with the same `doc` (and outlet) form one article, its
+/// paragraphs in input order, so that they are scored together and context features see their
+/// neighbours. Any other id is an article of one paragraph (paragraph 1), scored alone. Articles
+/// come in the order of their first record. `path` is only used in errors; any malformed record
+/// is an error naming its line.
 pub fn parse_records(path: &Path, text: &str) -> Result<Vec<Article>> {
+    let mut records = Vec::new();
+    parse_into(path, text, &mut BTreeMap::new(), &mut records)?;
+    Ok(group_records(records))
+}
+
+/// One parsed record: its paragraph, its outlet, and whether its id named an article (`doc:n`).
+struct Record {
+    paragraph: Paragraph,
+    outlet: Option<String>,
+    in_article: bool,
+}
+
+/// Parses one file's records onto `out`; `seen` holds the ids (with file and line) of every
+/// record read so far.
+fn parse_into(
+    path: &Path,
+    text: &str,
+    seen: &mut BTreeMap<String, (PathBuf, u64)>,
+    out: &mut Vec<Record>,
+) -> Result<()> {
     let bad = |line: u64, problem: String, hint: &'static str| Error::BadRecord {
         path: path.to_path_buf(),
         line,
@@ -246,8 +338,7 @@ pub fn parse_records(path: &Path, text: &str) -> Result<Vec<Article>> {
     };
     const SHAPE: &str =
         r#"write one object per line, like {"id": "a:1", "text": "...", "outlet": "..."}"#;
-    let mut out = Vec::new();
-    let mut seen: BTreeMap<String, u64> = BTreeMap::new();
+    let before = out.len();
     for (i, line) in text.lines().enumerate() {
         let lineno = i as u64 + 1;
         if line.trim().is_empty() {
@@ -278,48 +369,89 @@ pub fn parse_records(path: &Path, text: &str) -> Result<Vec<Article>> {
                 "remove the record or fill in its text",
             ));
         }
+        if text.len() > MAX_PARAGRAPH_BYTES {
+            return Err(bad(
+                lineno,
+                format!(
+                    "record `{id}` has a text of {} bytes, over the {MAX_PARAGRAPH_BYTES}-byte limit",
+                    text.len()
+                ),
+                "a record is one paragraph: split the text into records",
+            ));
+        }
         let outlet = field("outlet")?
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned);
-        if let Some(first) = seen.insert(id.to_owned(), lineno) {
+        if let Some((first_path, first)) = seen.get(id) {
+            let at = if first_path == path {
+                format!("line {first}")
+            } else {
+                format!("{} line {first}", first_path.display())
+            };
             return Err(bad(
                 lineno,
-                format!("duplicate id `{id}` (first at line {first})"),
+                format!("duplicate id `{id}` (first at {at})"),
                 "ids must be unique",
             ));
         }
-        let (doc, para) = split_id(id);
-        out.push(Article {
-            doc: doc.to_owned(),
-            outlet,
-            paragraphs: vec![Paragraph {
+        seen.insert(id.to_owned(), (path.to_path_buf(), lineno));
+        let (doc, para) = match split_id(id) {
+            Some((doc, para)) => (doc, Some(para)),
+            None => (id, None),
+        };
+        out.push(Record {
+            paragraph: Paragraph {
                 doc: doc.to_owned(),
-                para,
+                para: para.unwrap_or(1),
                 text,
                 line: lineno,
-            }],
+            },
+            outlet,
+            in_article: para.is_some(),
         });
     }
-    if out.is_empty() {
+    if out.len() == before {
         return Err(Error::Unusable {
             path: path.to_path_buf(),
             message: format!("no records; {SHAPE}"),
         });
     }
-    Ok(out)
+    Ok(())
 }
 
-/// `doc:n` → (doc, n) for a positive integer n; any other id → (id, 1).
-fn split_id(id: &str) -> (&str, u32) {
-    match id.rsplit_once(':') {
-        Some((doc, n)) if !doc.is_empty() => match n.parse::<u32>() {
-            // Only the canonical spelling: `a:01` or `a:+1` stay whole ids.
-            Ok(v) if v > 0 && v.to_string() == n => (doc, v),
-            _ => (id, 1),
-        },
-        _ => (id, 1),
+/// Gathers records into articles (see [`parse_records`]), in order of each article's first record.
+fn group_records(records: Vec<Record>) -> Vec<Article> {
+    let mut out: Vec<Article> = Vec::new();
+    let mut index: BTreeMap<(String, Option<String>), usize> = BTreeMap::new();
+    for r in records {
+        let key = (r.paragraph.doc.clone(), r.outlet);
+        let i = match (r.in_article, index.get(&key)) {
+            (true, Some(&i)) => i,
+            (in_article, _) => {
+                out.push(Article {
+                    doc: key.0.clone(),
+                    outlet: key.1.clone(),
+                    paragraphs: Vec::new(),
+                    dropped: 0,
+                });
+                if in_article {
+                    index.insert(key, out.len() - 1);
+                }
+                out.len() - 1
+            }
+        };
+        out[i].paragraphs.push(r.paragraph);
     }
+    out
+}
+
+/// `doc:n` → (doc, n) for a positive integer n; any other id → `None`.
+fn split_id(id: &str) -> Option<(&str, u32)> {
+    let (doc, n) = id.rsplit_once(':')?;
+    let v = n.parse::<u32>().ok()?;
+    // Only the canonical spelling: `a:01` or `a:+1` stay whole ids.
+    (!doc.is_empty() && v > 0 && v.to_string() == n).then_some((doc, v))
 }
 
 /// Class probabilities that serialise as a JSON object in the model's class order.
@@ -364,6 +496,8 @@ pub struct ScoredParagraph {
     pub probs: Vec<f64>,
     /// The model was trained on this very text ([`StanceModel::was_trained_on`]).
     pub in_training: bool,
+    /// With `--explain`: the terms that pushed hardest toward the label.
+    pub terms: Option<Vec<TermWeight>>,
 }
 
 impl ScoredParagraph {
@@ -388,6 +522,8 @@ pub struct ScoredArticle {
     pub doc: String,
     pub outlet: Option<String>,
     pub paragraphs: Vec<ScoredParagraph>,
+    /// Lines the splitter dropped as furniture or headings ([`Article::dropped`]).
+    pub dropped: usize,
 }
 
 impl ScoredArticle {
@@ -397,22 +533,36 @@ impl ScoredArticle {
     }
 }
 
-/// Scores every paragraph of an article with [`StanceModel::probabilities`].
+/// Scores the paragraphs of one article together, so that context features
+/// ([`crate::tfidf::ContextConfig`]) see each paragraph's neighbours in the article. `explain`
+/// asks for that many top terms per paragraph ([`StanceModel::explain_row`]).
 pub fn score_article(
     model: &StanceModel,
     article: &Article,
-    buf: &mut TransformBuf,
+    explain: Option<usize>,
 ) -> ScoredArticle {
+    let texts: Vec<&str> = article.paragraphs.iter().map(|p| p.text.as_str()).collect();
+    let rows = model
+        .featurizer()
+        .transform_articles(&texts, &vec![0; texts.len()]);
     ScoredArticle {
         doc: article.doc.clone(),
         outlet: article.outlet.clone(),
+        dropped: article.dropped,
         paragraphs: article
             .paragraphs
             .iter()
-            .map(|p| ScoredParagraph {
-                para: p.para,
-                probs: model.probabilities(&p.text, buf),
-                in_training: model.was_trained_on(&p.text),
+            .zip(rows)
+            .map(|(p, row)| {
+                let mut probs = vec![0.0; model.classes().len()];
+                model.pipeline.linear.probabilities_into(&row, &mut probs);
+                let terms = explain.map(|n| model.explain_row(&row, argmax(&probs), n));
+                ScoredParagraph {
+                    para: p.para,
+                    probs,
+                    in_training: model.was_trained_on(&p.text),
+                    terms,
+                }
             })
             .collect(),
     }
@@ -426,9 +576,9 @@ pub enum Scored {
 }
 
 /// Reads and scores one input.
-pub fn score_input(model: &StanceModel, input: &Input, buf: &mut TransformBuf) -> Scored {
+pub fn score_input(model: &StanceModel, input: &Input, explain: Option<usize>) -> Scored {
     match input.read() {
-        Ok(article) => Scored::Articles(vec![score_article(model, &article, buf)]),
+        Ok(article) => Scored::Articles(vec![score_article(model, &article, explain)]),
         Err(error) => Scored::Failed {
             doc: input.doc().to_owned(),
             error,
@@ -436,7 +586,8 @@ pub fn score_input(model: &StanceModel, input: &Input, buf: &mut TransformBuf) -
     }
 }
 
-/// One unit of scoring work: an input still to be read, or a paragraph record already read.
+/// One unit of scoring work: an input still to be read, or an article of paragraph records
+/// already read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Job {
     Read(Input),
@@ -445,10 +596,10 @@ pub enum Job {
 
 impl Job {
     /// Reads (if needed) and scores the job's article.
-    pub fn score(&self, model: &StanceModel, buf: &mut TransformBuf) -> Scored {
+    pub fn score(&self, model: &StanceModel, explain: Option<usize>) -> Scored {
         match self {
-            Job::Read(input) => score_input(model, input, buf),
-            Job::Ready(article) => Scored::Articles(vec![score_article(model, article, buf)]),
+            Job::Read(input) => score_input(model, input, explain),
+            Job::Ready(article) => Scored::Articles(vec![score_article(model, article, explain)]),
         }
     }
 }
@@ -466,13 +617,11 @@ mod tests {
 
     #[test]
     fn ids_name_doc_and_paragraph() {
-        assert_eq!(split_id("dawn-2024-01:3"), ("dawn-2024-01", 3));
-        assert_eq!(split_id("plain"), ("plain", 1));
-        assert_eq!(split_id("a:0"), ("a:0", 1));
-        assert_eq!(split_id("a:01"), ("a:01", 1));
-        assert_eq!(split_id("a:b"), ("a:b", 1));
-        assert_eq!(split_id(":4"), (":4", 1));
-        assert_eq!(split_id("http://x:12"), ("http://x", 12));
+        assert_eq!(split_id("dawn-2024-01:3"), Some(("dawn-2024-01", 3)));
+        assert_eq!(split_id("http://x:12"), Some(("http://x", 12)));
+        for whole in ["plain", "a:0", "a:01", "a:b", ":4"] {
+            assert_eq!(split_id(whole), None, "{whole}");
+        }
     }
 
     #[test]
@@ -516,6 +665,65 @@ mod tests {
             assert!(err.to_string().contains(needle), "{err}");
         }
         assert!(parse_records(p, "\n\n").is_err());
+        let huge = format!(
+            "{{\"id\":\"a\",\"text\":\"{}\"}}\n",
+            "word ".repeat(MAX_PARAGRAPH_BYTES / 4)
+        );
+        let err = parse_records(p, &huge).unwrap_err().to_string();
+        assert!(
+            err.contains("r.jsonl line 1: record `a` has a text of"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn records_of_one_doc_form_one_article_in_input_order() {
+        let rec = |id: &str, outlet: &str| {
+            format!("{{\"id\":\"{id}\",\"text\":\"t {id}\",\"outlet\":\"{outlet}\"}}\n")
+        };
+        let body = [
+            rec("a:2", "X"),
+            rec("b", "X"),
+            rec("a:1", "X"),
+            rec("c", "X"),
+            rec("a:3", "Y"),
+        ]
+        .concat();
+        let articles = parse_records(Path::new("r.jsonl"), &body).unwrap();
+        let shape: Vec<(&str, Option<&str>, Vec<u32>)> = articles
+            .iter()
+            .map(|a| {
+                let paras = a.paragraphs.iter().map(|p| p.para).collect();
+                (a.doc.as_str(), a.outlet.as_deref(), paras)
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("a", Some("X"), vec![2, 1]),
+                ("b", Some("X"), vec![1]),
+                ("c", Some("X"), vec![1]),
+                ("a", Some("Y"), vec![3]),
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_across_files_name_the_first_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+        std::fs::write(&a, "{\"id\":\"d:1\",\"text\":\"one\"}\n").unwrap();
+        std::fs::write(&b, "{\"id\":\"d:2\",\"text\":\"two\"}\n").unwrap();
+        let articles = read_records(&[a.clone(), b.clone()]).unwrap();
+        assert_eq!(articles.len(), 1, "one doc across two files is one article");
+        assert_eq!(articles[0].paragraphs.len(), 2);
+        std::fs::write(&b, "{\"id\":\"d:1\",\"text\":\"two\"}\n").unwrap();
+        let err = read_records(&[a, b]).unwrap_err().to_string();
+        assert!(
+            err.contains("b.jsonl line 1: duplicate id `d:1` (first at "),
+            "{err}"
+        );
+        assert!(err.contains("a.jsonl line 1)"), "{err}");
     }
 
     #[test]

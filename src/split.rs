@@ -130,8 +130,7 @@ const END_MARKERS: &[&str] = &[
 /// Splits an article into content paragraphs.
 pub fn split_text(doc: &str, text: &str) -> Split {
     let lines: Vec<String> = text.lines().map(clean_line).collect();
-    let line_mode =
-        lines.iter().any(|l| l.chars().count() >= LONG_LINE) || !has_inner_blank(&lines);
+    let line_mode = lines.iter().any(|l| is_long(l)) || !has_inner_blank(&lines);
 
     // Candidates: (first line number, text).
     let mut candidates: Vec<(u64, String)> = Vec::new();
@@ -184,6 +183,12 @@ pub fn split_text(doc: &str, text: &str) -> Split {
     out
 }
 
+/// True when a line has at least [`LONG_LINE`] characters. Counts no further than that, so a
+/// 50 MB line costs no more than a short one.
+fn is_long(line: &str) -> bool {
+    line.len() >= LONG_LINE && line.chars().nth(LONG_LINE - 1).is_some()
+}
+
 /// True when a blank line separates two non-blank ones.
 fn has_inner_blank(lines: &[String]) -> bool {
     let first = lines.iter().position(|l| !l.is_empty());
@@ -209,27 +214,47 @@ fn is_heading(text: &str) -> bool {
     }
     let trimmed = text.trim_end_matches(['"', '\'', '”', '’', ')', ']', '*', '_']);
     let sentence_end = trimmed.ends_with(['.', '!', '?', '…']);
-    !sentence_end && text.split_whitespace().count() <= HEADING_MAX_WORDS
+    // Stop counting words after the limit: a paragraph can be megabytes long.
+    !sentence_end && text.split_whitespace().nth(HEADING_MAX_WORDS).is_none()
 }
 
 /// Normalises one line: repairs the `Â` that a UTF-8 no-break space leaves when it was decoded as
-/// Latin-1, turns every Unicode space into a plain one, removes zero-width characters, collapses
-/// runs of spaces and trims.
+/// Latin-1 (a run of `Â` followed by a space of any kind or ending the line), turns every Unicode
+/// space and control character into a plain space, removes zero-width characters, collapses
+/// runs of spaces and trims. Cleaning twice gives what cleaning once gave.
 pub fn clean_line(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars().peekable();
-    let mut pending_space = false;
-    while let Some(c) = chars.next() {
-        if c == 'Â' && matches!(chars.peek(), Some(&n) if n == '\u{a0}' || n == ' ') {
-            continue;
-        }
-        if matches!(
+    if is_clean(line) {
+        line.to_owned()
+    } else {
+        clean_chars(line)
+    }
+}
+
+/// The character-by-character work of [`clean_line`].
+fn clean_chars(line: &str) -> String {
+    let zero_width = |c: char| {
+        matches!(
             c,
             '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
-        ) {
+        )
+    };
+    let spacing = |c: char| c.is_whitespace() || c.is_control();
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    let mut pending_space = false;
+    while let Some(c) = chars.next() {
+        // Judge `Â` by the next character that survives cleaning and is not `Â` itself, so that
+        // cleaning is idempotent: a control character, a zero-width one or a dropped `Â` must
+        // not hide the space, and an `Â` that ends the line would meet a space when the
+        // splitter joins wrapped lines. Every `Â` kept is followed by a visible character.
+        let next_visible = chars.clone().find(|&n| !zero_width(n) && n != 'Â');
+        if c == 'Â' && next_visible.is_none_or(spacing) {
             continue;
         }
-        if c.is_whitespace() || c.is_control() {
+        if zero_width(c) {
+            continue;
+        }
+        if spacing(c) {
             pending_space = true;
             continue;
         }
@@ -240,6 +265,24 @@ pub fn clean_line(line: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// True when [`clean_line`] would return `line` unchanged: printable ASCII, single spaces, no
+/// space at either end. One pass over the bytes, so long plain lines skip the per-character work.
+fn is_clean(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    let mut prev_space = false;
+    for &b in bytes {
+        let space = b == b' ';
+        if !matches!(b, b' '..=b'~') || (space && prev_space) {
+            return false;
+        }
+        prev_space = space;
+    }
+    true
 }
 
 #[cfg(test)]
@@ -258,6 +301,40 @@ mod tests {
         );
         assert_eq!(clean_line("a\u{a0}Â\u{a0}b"), "a b");
         assert_eq!(clean_line("Zero\u{200b}width"), "Zerowidth");
+    }
+
+    #[test]
+    fn cleaning_twice_changes_nothing() {
+        // Regression (found by the split fuzzer): a control character after the mojibake `Â`
+        // became a space only after the `Â` was judged, so a second cleaning removed the `Â`
+        // and a label's text no longer matched the paragraph `slant split` printed.
+        for line in [
+            "stalled.\u{a0}Â\u{9e}Again.",
+            "a Â\u{200b} b",
+            "Â\u{200b}\u{a0}x",
+            "CHÂTEAU Â",
+            "ent¡ÂÂ\u{a0}Agmatters",
+            "xÂ\u{200b}Â Â",
+        ] {
+            let once = clean_line(line);
+            assert_eq!(clean_line(&once), once, "{line:?}");
+        }
+        assert_eq!(clean_line("stalled.\u{a0}Â\u{9e}Again."), "stalled. Again.");
+        assert_eq!(clean_line("CHÂTEAU Â\u{a0}"), "CHÂTEAU");
+    }
+
+    #[test]
+    fn joined_lines_are_already_clean() {
+        // Regression (found by the split fuzzer): an `Â` ending a wrapped line was kept, then
+        // met the space that joined it to the next line, and a second cleaning removed it.
+        let s = split_text(
+            "d",
+            "Talks have stalled.\u{a0}Â\nAgain and again.\n\nNext one.\n",
+        );
+        assert_eq!(texts(&s)[0], "Talks have stalled. Again and again.");
+        for p in &s.paragraphs {
+            assert_eq!(clean_line(&p.text), p.text);
+        }
     }
 
     #[test]
@@ -326,6 +403,25 @@ mod tests {
     fn trailing_or_leading_blank_lines_do_not_make_wrapped_text() {
         let s = split_text("d", "\n\nOne sentence here.\nAnother one here.\n\n");
         assert_eq!(texts(&s), ["One sentence here.", "Another one here."]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_path_agrees_with_the_full_cleaning(s in "[ -~\t\u{a0}Âé\u{200b}]{0,40}") {
+            proptest::prop_assert_eq!(clean_line(&s), clean_chars(&s));
+        }
+    }
+
+    #[test]
+    fn long_lines_are_judged_without_reading_them_whole() {
+        // Regression: a 50 MB one-line file took seconds to split because every line's
+        // characters and every candidate's words were counted in full.
+        let line = "Talks with Kabul must go on. ".repeat(200_000);
+        let s = split_text("d", &line);
+        assert_eq!(s.paragraphs.len(), 1);
+        assert_eq!(s.paragraphs[0].text, line.trim_end());
+        assert!(is_long(&line) && !is_long(&"x".repeat(LONG_LINE - 1)));
+        assert!(!is_heading(&line));
     }
 
     #[test]

@@ -23,6 +23,66 @@ pub struct TfidfConfig {
     pub max_features: Option<usize>,
     /// Use `1 + ln(count)` instead of the raw count.
     pub sublinear_tf: bool,
+    /// Features of the paragraph's neighbours added to its own.
+    #[serde(default)]
+    pub context: ContextConfig,
+}
+
+/// Context features: a paragraph's row becomes `own + neighbour_weight * mean(rows of the
+/// paragraphs within ±window in the same article) + article_weight * mean(rows of every
+/// paragraph of the article)`, scaled back to unit length.
+///
+/// Labelling rule 3 makes a background paragraph's label depend on the argument around it, so
+/// the words around it are evidence. A paragraph scored alone has no neighbours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextConfig {
+    /// Neighbours on each side; 0 turns neighbour features off.
+    pub window: usize,
+    pub neighbour_weight: f64,
+    /// 0 turns whole-article features off.
+    pub article_weight: f64,
+}
+
+impl Default for ContextConfig {
+    fn default() -> Self {
+        ContextConfig {
+            window: 0,
+            neighbour_weight: 0.0,
+            article_weight: 0.0,
+        }
+    }
+}
+
+impl ContextConfig {
+    /// True when context changes any row.
+    pub fn is_active(&self) -> bool {
+        (self.window > 0 && self.neighbour_weight > 0.0) || self.article_weight > 0.0
+    }
+
+    /// Each weight must be from 0 to [`crate::model::MAX_WEIGHT`]: a larger one overflows the
+    /// row's normalisation, and every probability comes out NaN.
+    pub fn check(&self) -> Result<()> {
+        let max = crate::model::MAX_WEIGHT;
+        for (name, v) in [
+            ("neighbour_weight", self.neighbour_weight),
+            ("article_weight", self.article_weight),
+        ] {
+            if !(0.0..=max).contains(&v) {
+                // 1e300 is shown as such, not as 301 digits.
+                let got = if v.abs() < 1e15 {
+                    v.to_string()
+                } else {
+                    format!("{v:e}")
+                };
+                return Err(Error::param(
+                    name,
+                    format!("must be a number from 0 to {max:e}, got {got}"),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for TfidfConfig {
@@ -32,6 +92,7 @@ impl Default for TfidfConfig {
             min_df: 1,
             max_features: None,
             sublinear_tf: false,
+            context: ContextConfig::default(),
         }
     }
 }
@@ -46,7 +107,7 @@ impl TfidfConfig {
         if self.max_features == Some(0) {
             return Err(Error::param("max_features", "must be at least 1"));
         }
-        Ok(())
+        self.context.check()
     }
 
     /// Fits the vocabulary and idf on training paragraphs.
@@ -246,6 +307,112 @@ impl Tfidf {
     }
 }
 
+impl Tfidf {
+    /// Rows for paragraphs that belong to articles: `article[i]` names paragraph `i`'s article,
+    /// and an article's paragraphs are in reading order among those with the same id. Without
+    /// context this is [`Tfidf::transform`] on each paragraph.
+    pub fn transform_articles<S: AsRef<str>>(
+        &self,
+        texts: &[S],
+        article: &[usize],
+    ) -> Vec<SparseVec> {
+        assert_eq!(texts.len(), article.len(), "one article id per paragraph");
+        let mut buf = TransformBuf::default();
+        let own: Vec<SparseVec> = texts
+            .iter()
+            .map(|t| {
+                self.transform_with(t.as_ref(), &mut buf);
+                buf.row.clone()
+            })
+            .collect();
+        let ctx = &self.config.context;
+        if !ctx.is_active() {
+            return own;
+        }
+        // Paragraph indices of each article, in order.
+        let mut members: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for (i, &a) in article.iter().enumerate() {
+            members.entry(a).or_default().push(i);
+        }
+        let mut out = vec![SparseVec::default(); own.len()];
+        let mut acc: Vec<(u32, f64)> = Vec::new();
+        for paras in members.values() {
+            let whole = if ctx.article_weight > 0.0 {
+                mean_row(paras.iter().map(|&i| &own[i]), &mut acc)
+            } else {
+                SparseVec::default()
+            };
+            for (pos, &i) in paras.iter().enumerate() {
+                let lo = pos.saturating_sub(ctx.window);
+                let hi = (pos + ctx.window).min(paras.len() - 1);
+                let near = if ctx.window > 0 && ctx.neighbour_weight > 0.0 {
+                    mean_row(
+                        (lo..=hi).filter(|&p| p != pos).map(|p| &own[paras[p]]),
+                        &mut acc,
+                    )
+                } else {
+                    SparseVec::default()
+                };
+                acc.clear();
+                acc.extend(
+                    own[i]
+                        .indices
+                        .iter()
+                        .copied()
+                        .zip(own[i].values.iter().copied()),
+                );
+                acc.extend(
+                    near.iter()
+                        .map(|(f, v)| (f as u32, v * ctx.neighbour_weight)),
+                );
+                acc.extend(
+                    whole
+                        .iter()
+                        .map(|(f, v)| (f as u32, v * ctx.article_weight)),
+                );
+                out[i] = merge(&mut acc, true);
+            }
+        }
+        out
+    }
+}
+
+/// The mean of some rows (not normalised).
+fn mean_row<'a>(rows: impl Iterator<Item = &'a SparseVec>, acc: &mut Vec<(u32, f64)>) -> SparseVec {
+    acc.clear();
+    let mut n = 0usize;
+    for r in rows {
+        acc.extend(r.indices.iter().copied().zip(r.values.iter().copied()));
+        n += 1;
+    }
+    let mut row = merge(acc, false);
+    if n > 1 {
+        row.values.iter_mut().for_each(|v| *v /= n as f64);
+    }
+    row
+}
+
+/// Sums duplicate indices of `(index, value)` pairs into a sparse row, optionally L2-normalised.
+fn merge(acc: &mut [(u32, f64)], normalise: bool) -> SparseVec {
+    acc.sort_unstable_by_key(|&(i, _)| i);
+    let mut row = SparseVec::default();
+    for &(i, v) in acc.iter() {
+        if row.indices.last() == Some(&i) {
+            *row.values.last_mut().expect("paired with index") += v;
+        } else {
+            row.indices.push(i);
+            row.values.push(v);
+        }
+    }
+    if normalise {
+        let norm = row.values.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if norm > 0.0 {
+            row.values.iter_mut().for_each(|v| *v /= norm);
+        }
+    }
+    row
+}
+
 /// Reusable buffers for [`Tfidf::transform_with`].
 #[derive(Debug, Default)]
 pub struct TransformBuf {
@@ -264,6 +431,7 @@ mod tests {
             analyzer: AnalyzerConfig {
                 ngram_range: [1, 1],
                 stem: false,
+                ..AnalyzerConfig::default()
             },
             ..TfidfConfig::default()
         }
@@ -330,6 +498,51 @@ mod tests {
         let bad = json.replacen("\"idf\":[", "\"idf\":[1.0,", 1);
         let err = serde_json::from_str::<Tfidf>(&bad).unwrap_err().to_string();
         assert!(err.contains("idf has"), "{err}");
+    }
+
+    #[test]
+    fn context_adds_neighbours_within_the_window_only() {
+        let mut config = unigrams();
+        let t = config.fit(&["a", "b", "c", "d"]).unwrap();
+        // Without context, grouping changes nothing.
+        assert_eq!(
+            t.transform_articles(&["a", "b"], &[0, 0])[0],
+            t.transform("a")
+        );
+        config.context = ContextConfig {
+            window: 1,
+            neighbour_weight: 1.0,
+            article_weight: 0.0,
+        };
+        let t = config.fit(&["a", "b", "c", "d"]).unwrap();
+        // Article 0 = a b c (in that order), article 1 = d.
+        let rows = t.transform_articles(&["a", "b", "d", "c"], &[0, 0, 1, 0]);
+        assert_eq!(rows[0].indices, [0, 1], "a sees b only");
+        assert_eq!(rows[1].indices, [0, 1, 2], "b sees a and c");
+        let mid = &rows[1].values;
+        assert!(
+            (mid[0] - mid[2]).abs() < 1e-12 && mid[1] > mid[0],
+            "neighbours averaged"
+        );
+        assert_eq!(
+            rows[2],
+            t.transform("d"),
+            "a one-paragraph article has no context"
+        );
+        for r in &rows {
+            let norm: f64 = r.values.iter().map(|v| v * v).sum();
+            assert!((norm - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn article_context_reaches_every_paragraph() {
+        let mut config = unigrams();
+        config.context.article_weight = 0.5;
+        let t = config.fit(&["a", "b", "c"]).unwrap();
+        let rows = t.transform_articles(&["a", "b", "c"], &[7, 7, 7]);
+        assert_eq!(rows[0].indices, [0, 1, 2]);
+        assert!(rows[0].values[0] > rows[0].values[2]);
     }
 
     #[test]

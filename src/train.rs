@@ -1,9 +1,12 @@
-//! Training a model file from a labelled dataset: fit, cross-validate, record provenance.
+//! Training a model file from labelled data: fit, cross-validate, record provenance.
 
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::eval::{cross_validate, Evaluation, FoldScheme};
-use crate::model::{fingerprint, CvSummary, Pipeline, Provenance, StanceModel, TrainConfig};
+use crate::model::{
+    fingerprint, surface_forms, CvSummary, Pipeline, Provenance, StanceModel, TrainConfig,
+    TrainingFile,
+};
 
 /// Options for [`train`].
 #[derive(Debug, Clone)]
@@ -12,27 +15,36 @@ pub struct TrainOptions {
     /// Cross-validate first and store the scores in the model (`None` skips it).
     pub cv: Option<FoldScheme>,
     pub seed: u64,
-    /// The training file as the user named it (stored in the provenance).
-    pub data_label: String,
 }
 
-/// Trains on every paragraph of `data`. The returned evaluation (when `cv` is set) is the
-/// cross-validated one; the model is never scored on its own training paragraphs.
-pub fn train(data: &Dataset, opts: &TrainOptions) -> Result<(StanceModel, Option<Evaluation>)> {
+/// Trains on every paragraph of `data` and `extra`. The cross-validation (when `cv` is set)
+/// tests on `data`'s articles only, with `extra` in every training fold, so text written for
+/// training never counts in the stored score. The model is never scored on its own training
+/// paragraphs.
+pub fn train(
+    data: &Dataset,
+    extra: Option<&Dataset>,
+    opts: &TrainOptions,
+) -> Result<(StanceModel, Option<Evaluation>)> {
     opts.config.check()?;
-    data.check_trainable()?;
     let evaluation = opts
         .cv
-        .map(|scheme| cross_validate(data, &opts.config, scheme, opts.seed))
+        .map(|scheme| cross_validate(data, extra, &opts.config, scheme, opts.seed))
         .transpose()?;
-    let classes = data.classes();
-    let texts: Vec<&str> = data.examples.iter().map(|e| e.text.as_str()).collect();
-    let y: Vec<usize> = data
+    let mut all = data.clone();
+    if let Some(extra) = extra {
+        all.extend(extra.clone());
+    }
+    all.check_trainable()?;
+    let classes = all.classes();
+    let texts: Vec<&str> = all.examples.iter().map(|e| e.text.as_str()).collect();
+    let y: Vec<usize> = all
         .examples
         .iter()
         .map(|e| classes.binary_search(&e.label).expect("label present"))
         .collect();
-    let pipeline = Pipeline::fit(&opts.config, &texts, &y, &classes)?;
+    let (article, n_groups) = all.group_indices();
+    let pipeline = Pipeline::fit(&opts.config, &texts, &article, &y, &classes)?;
     let mut fingerprints: Vec<String> = texts.iter().map(|t| fingerprint(t)).collect();
     fingerprints.sort_unstable();
     fingerprints.dedup();
@@ -52,19 +64,35 @@ pub fn train(data: &Dataset, opts: &TrainOptions) -> Result<(StanceModel, Option
         baseline_accuracy: e.all.baseline.accuracy,
         baseline_macro_f1: e.all.baseline.macro_f1,
     });
+    let files = |d: &Dataset, role: &str| -> Vec<TrainingFile> {
+        d.sources
+            .iter()
+            .map(|s| TrainingFile {
+                path: s.path.display().to_string(),
+                role: role.to_owned(),
+                sha256: s.sha256.clone(),
+                paragraphs: s.rows,
+            })
+            .collect()
+    };
+    let mut training_files = files(data, "data");
+    if let Some(extra) = extra {
+        training_files.extend(files(extra, "extra"));
+    }
     let provenance = Provenance {
-        training_file: opts.data_label.clone(),
-        training_sha256: data.sha256.clone(),
-        text_column: data.columns.text.clone(),
-        label_column: data.columns.label.clone(),
-        group_column: data.columns.group.clone(),
-        paragraphs: data.examples.len(),
-        groups: data.n_groups(),
-        class_counts: data.class_counts(),
+        training_files,
+        text_column: all.columns.text.clone(),
+        label_column: all.columns.label.clone(),
+        group_column: all.columns.group.clone(),
+        paragraphs: all.examples.len(),
+        groups: n_groups,
+        class_counts: all.class_counts(),
         cross_validation,
+        tuning: None,
         training_fingerprints: fingerprints,
     };
     let model = StanceModel {
+        surface_forms: surface_forms(&pipeline.featurizer, &texts),
         pipeline,
         hyperparameters: opts.config.model.clone(),
         provenance,

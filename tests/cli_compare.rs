@@ -77,7 +77,7 @@ fn json_is_deterministic_and_complete() {
         let pv = p["p_value"].as_f64().unwrap();
         assert!((1.0 / 200.0..=1.0).contains(&pv));
     }
-    assert_eq!(v["model"]["training_file"], "labels/seeds.tsv");
+    assert_eq!(v["model"]["training_files"][0]["path"], "labels/seeds.tsv");
 }
 
 #[test]

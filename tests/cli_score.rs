@@ -53,7 +53,7 @@ fn an_unreadable_input_gets_an_error_record_and_exit_1() {
     assert_eq!(o.status.code(), Some(1));
     let rows = json_lines(&stdout(&o));
     assert_eq!(rows.len(), 2);
-    assert!(rows[1]["error"].as_str().unwrap().contains("binary"));
+    assert!(rows[1]["error"].as_str().unwrap().contains("PNG image"));
     assert!(stderr(&o).contains("2 files, 1 paragraphs, 1 errors"));
 }
 
@@ -66,7 +66,7 @@ fn bad_model_files_fail_cleanly() {
         (
             "trunc.json",
             shipped[..shipped.len() / 2].to_string(),
-            "not JSON",
+            "truncated",
         ),
         (
             "newer.json",

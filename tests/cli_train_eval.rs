@@ -35,10 +35,10 @@ fn training_twice_writes_identical_bytes_and_the_model_describes_itself() {
         m["provenance"]["cross_validation"]["scheme"],
         "leave-one-group-out (5 folds)"
     );
-    assert_eq!(
-        m["provenance"]["training_sha256"].as_str().unwrap().len(),
-        64
-    );
+    let file = &m["provenance"]["training_files"][0];
+    assert_eq!(file["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(file["role"], "data");
+    assert_eq!(file["path"], "labels/seeds.tsv");
 }
 
 #[test]
@@ -212,4 +212,97 @@ fn model_output_into_missing_directory_fails_cleanly() {
         &slant(&["train", "--no-cv", "--out", "/nonexistent-dir/m.json"]),
         "does not exist",
     );
+}
+
+#[test]
+fn eval_writes_every_held_out_prediction_and_a_confidence_table() {
+    let dir = temp();
+    let more = dir.path().join("more.tsv");
+    std::fs::write(
+        &more,
+        "doc\tpara\tlabel\ttext\n\
+         x\t1\thawkish\tStrike the camps now; warnings have run their course.\n\
+         x\t2\tconciliatory\tTalk to Kabul and reopen trade at Torkham.\n\
+         y\t1\tneutral\tThe committee met on Tuesday.\n\
+         y\t2\tneutral\tIt will meet again next month.\n",
+    )
+    .unwrap();
+    let preds = dir.path().join("p.jsonl");
+    let check = |rows: &[serde_json::Value], classes: &[&str]| {
+        for r in rows {
+            let probs = r["probs"].as_object().unwrap();
+            assert_eq!(probs.keys().collect::<Vec<_>>(), classes);
+            let sum: f64 = probs.values().map(|v| v.as_f64().unwrap()).sum();
+            assert!((sum - 1.0).abs() < 1e-9, "{r}");
+            let top = probs
+                .iter()
+                .max_by(|a, b| a.1.as_f64().unwrap().total_cmp(&b.1.as_f64().unwrap()))
+                .unwrap();
+            assert_eq!(r["predicted"].as_str(), Some(top.0.as_str()), "{r}");
+            assert_eq!(r["correct"], r["label"] == r["predicted"]);
+            assert!(r["margin"].as_f64().unwrap() >= 0.0);
+        }
+    };
+
+    // Cross-validation over two --data files: every paragraph of both, in file order.
+    let args = [
+        "eval",
+        "--folds",
+        "2",
+        "--data",
+        "labels/seeds.tsv",
+        "--data",
+        more.to_str().unwrap(),
+    ];
+    let mut with_preds = args.to_vec();
+    with_preds.extend(["--predictions", preds.to_str().unwrap(), "--by-confidence"]);
+    let o = slant(&with_preds);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(table.contains("by top probability"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("  [0.90, 1.00]") && l.split_whitespace().nth(5) == Some("74")),
+        "the last bin's running count is every paragraph: {table}"
+    );
+    let rows = json_lines(&std::fs::read_to_string(&preds).unwrap());
+    assert_eq!(rows.len(), 74);
+    check(&rows, &["conciliatory", "critical", "hawkish", "neutral"]);
+    assert_eq!(rows[0]["file"], "labels/seeds.tsv");
+    assert_eq!(rows[0]["line"], 2);
+    let last = &rows[73];
+    assert_eq!(last["file"], more.to_str().unwrap());
+    assert_eq!(
+        (&last["doc"], &last["para"], &last["line"]),
+        (&"y".into(), &"2".into(), &5.into())
+    );
+    let mut json = args.to_vec();
+    json.push("--json");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&slant(&json))).unwrap();
+    let correct = rows.iter().filter(|r| r["correct"] == true).count();
+    assert_eq!(correct as f64 / 74.0, v["accuracy"].as_f64().unwrap());
+
+    // A saved model on held-out data with a label it does not know: that label's probability is 0.
+    let model = dir.path().join("m.json");
+    assert!(
+        slant(&["train", "--no-cv", "--out", model.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let o = slant(&[
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        more.to_str().unwrap(),
+        "--predictions",
+        preds.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = json_lines(&std::fs::read_to_string(&preds).unwrap());
+    assert_eq!(rows.len(), 4);
+    check(&rows, &["conciliatory", "critical", "hawkish", "neutral"]);
+    assert!(rows.iter().all(|r| r["probs"]["neutral"] == 0.0));
+    assert_eq!(rows[2]["correct"], false);
 }

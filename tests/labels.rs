@@ -3,7 +3,7 @@ mod common;
 use common::*;
 use std::collections::BTreeMap;
 
-use slant::dataset::{read_dataset, Columns, Strength};
+use slant::dataset::{read_dataset, Columns, Dataset, Strength};
 
 #[test]
 fn every_seed_paragraph_has_exactly_one_label_and_every_label_one_paragraph() {
@@ -59,4 +59,66 @@ fn every_seed_article_has_an_outlet_row() {
             "{d}"
         );
     }
+}
+
+#[test]
+fn the_written_set_is_ours_complete_and_separate_from_the_seeds() {
+    let written = read_dataset(
+        &root().join("labels/written.tsv"),
+        &Columns::default(),
+        None,
+    )
+    .unwrap();
+    let seeds = read_dataset(&root().join("labels/seeds.tsv"), &Columns::default(), None).unwrap();
+    let text = std::fs::read_to_string(root().join("labels/written.tsv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("doc\tpara\tlabel\tstrength\ttext\tsource")
+    );
+    assert!(
+        lines.all(|l| l.ends_with("\twritten")),
+        "every written row is marked as written"
+    );
+    let mut per_doc: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for e in &written.examples {
+        per_doc
+            .entry(&e.group)
+            .or_default()
+            .push(e.para.as_deref().unwrap().parse().unwrap());
+        assert!(e.strength.is_some());
+        assert!(
+            !seeds.examples.iter().any(|s| s.group == e.group),
+            "doc id {} is also a seed's",
+            e.group
+        );
+        assert!(
+            !seeds.examples.iter().any(|s| s.text == e.text),
+            "written line {} copies a seed paragraph",
+            e.line
+        );
+    }
+    let articles: Vec<_> = per_doc.values().filter(|p| p.len() > 1).collect();
+    let standalone = per_doc.values().filter(|p| p.len() == 1).count();
+    assert!(articles.len() >= 60, "{} articles", articles.len());
+    assert!(standalone >= 300, "{standalone} standalone paragraphs");
+    for paras in &articles {
+        assert!((7..=12).contains(&paras.len()));
+        assert_eq!(
+            **paras,
+            (1..=paras.len() as u32).collect::<Vec<_>>(),
+            "paragraphs numbered in order"
+        );
+    }
+    assert_eq!(written.classes(), seeds.classes());
+    // Combined with the seeds, ids stay unique.
+    Dataset::read_all(
+        &[
+            root().join("labels/seeds.tsv"),
+            root().join("labels/written.tsv"),
+        ],
+        &Columns::default(),
+        None,
+    )
+    .unwrap();
 }

@@ -8,7 +8,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use crate::compare::{Comparison, Estimate, OutletStats, PairTest, SMALL_OUTLET_ARTICLES};
-use crate::model::{CvSummary, StanceModel};
+use crate::model::{CvSummary, StanceModel, TrainingFile};
 
 /// Where the model of a report came from (printed with every comparison).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -16,8 +16,8 @@ pub struct ModelInfo {
     /// The model file as named on the command line.
     pub path: String,
     pub crate_version: String,
-    pub training_file: String,
-    pub training_sha256: String,
+    /// The files it was trained on (`role` `extra`: training only, never tested on).
+    pub training_files: Vec<TrainingFile>,
     pub paragraphs: usize,
     pub groups: usize,
     pub class_counts: BTreeMap<String, usize>,
@@ -30,13 +30,27 @@ impl ModelInfo {
         ModelInfo {
             path: path.to_owned(),
             crate_version: model.crate_version.clone(),
-            training_file: p.training_file.clone(),
-            training_sha256: p.training_sha256.clone(),
+            training_files: p.training_files.clone(),
             paragraphs: p.paragraphs,
             groups: p.groups,
             class_counts: p.class_counts.clone(),
             cross_validation: p.cross_validation.clone(),
         }
+    }
+
+    /// The training files, joined with ` + `; training-only (`extra`) files are marked.
+    pub fn trained_on(&self) -> String {
+        self.training_files
+            .iter()
+            .map(|f| {
+                if f.role == "data" {
+                    f.path.clone()
+                } else {
+                    format!("{} ({})", f.path, f.role)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" + ")
     }
 
     /// The cross-validated score stored in the model, beside its majority baseline.
@@ -59,7 +73,11 @@ impl ModelInfo {
     pub fn describe(&self) -> String {
         let mut s = format!(
             "model {} (slant {}) trained on {} ({} paragraphs, {} articles)",
-            self.path, self.crate_version, self.training_file, self.paragraphs, self.groups
+            self.path,
+            self.crate_version,
+            self.trained_on(),
+            self.paragraphs,
+            self.groups
         );
         match self.held_out_score() {
             Some(score) => {

@@ -512,8 +512,16 @@ pub fn render_html(c: &Comparison, model: &ModelInfo, outlets_from: &str) -> Str
     };
     dd("model file", model.path.clone());
     dd("written by", format!("slant {}", model.crate_version));
-    dd("trained on", model.training_file.clone());
-    dd("training data SHA-256", model.training_sha256.clone());
+    dd("trained on", model.trained_on());
+    dd(
+        "training data SHA-256",
+        model
+            .training_files
+            .iter()
+            .map(|f| format!("{}: {}", f.path, f.sha256))
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
     dd(
         "training data",
         format!(
@@ -567,8 +575,12 @@ mod tests {
         ModelInfo {
             path: "m.json".into(),
             crate_version: "0.1.0".into(),
-            training_file: "t.tsv".into(),
-            training_sha256: "ab".into(),
+            training_files: vec![crate::model::TrainingFile {
+                path: "t.tsv".into(),
+                role: "data".into(),
+                sha256: "ab".into(),
+                paragraphs: 10,
+            }],
             paragraphs: 10,
             groups: 2,
             class_counts: Default::default(),

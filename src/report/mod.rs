@@ -9,7 +9,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::dataset::Dataset;
-use crate::eval::{ClassMetrics, ConfidenceBin, Evaluation, Prediction, Scores};
+use crate::eval::{ClassMetrics, ConfidenceBin, Evaluation, Scores};
 use crate::score::Probabilities;
 
 /// `slant eval --json`: one object with a stable field order.
@@ -163,7 +163,8 @@ fn render_scores(out: &mut String, title: &str, s: &Scores, labels: &[String]) {
 pub struct PredictionJson<'a> {
     pub doc: &'a str,
     pub para: Option<&'a str>,
-    /// Line of the labelled file the paragraph came from.
+    /// The labelled file the paragraph came from (one of the `--data` files) and its line there.
+    pub file: String,
     pub line: u64,
     pub label: &'a str,
     pub predicted: &'a str,
@@ -174,20 +175,23 @@ pub struct PredictionJson<'a> {
 }
 
 impl<'a> PredictionJson<'a> {
-    pub fn new(e: &'a Evaluation, data: &'a Dataset, p: &'a Prediction) -> Self {
-        let ex = &data.examples[p.row];
+    /// The `i`th evaluated paragraph of `e`, which evaluated `data`.
+    pub fn new(e: &'a Evaluation, data: &'a Dataset, i: usize) -> Self {
+        let o = &e.outcome;
+        let ex = &data.examples[o.row[i]];
         PredictionJson {
             doc: &ex.group,
             para: ex.para.as_deref(),
+            file: data.path_of(ex).display().to_string(),
             line: ex.line,
-            label: &e.labels[p.truth],
-            predicted: &e.labels[p.pred],
+            label: &e.labels[o.truth[i]],
+            predicted: &e.labels[o.pred[i]],
             probs: Probabilities {
                 classes: &e.labels,
-                values: p.probs.clone(),
+                values: o.probabilities[i].clone(),
             },
-            margin: crate::score::margin(&p.probs),
-            correct: p.truth == p.pred,
+            margin: crate::score::margin(&o.probabilities[i]),
+            correct: o.truth[i] == o.pred[i],
         }
     }
 }

@@ -59,3 +59,34 @@ pub fn json_lines(s: &str) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).expect("valid JSON line"))
         .collect()
 }
+
+/// Asserts a run that finished every good input and failed `errors` of them: exit status 1, no
+/// panic, one `slant: error:` line per failed input (the first mentioning `needle`), and the
+/// summary line last.
+pub fn assert_inputs_failed(o: &Output, errors: usize, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    let error_lines: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("slant: error: "))
+        .collect();
+    assert_eq!(error_lines.len(), errors, "{err}");
+    assert!(
+        error_lines[0].contains(needle),
+        "expected {needle:?} in: {err}"
+    );
+    let last = lines.last().expect("a summary line");
+    assert!(last.contains(&format!("{errors} errors")), "{err}");
+}
+
+/// Writes `bytes` to `dir/name` and returns the path as a string.
+pub fn put(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> String {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&p, bytes).unwrap();
+    p.to_str().expect("UTF-8 temp path").to_owned()
+}
