@@ -12,27 +12,20 @@ use crate::dataset::Dataset;
 use crate::eval::{ClassMetrics, ConfidenceBin, Evaluation, Scores};
 use crate::score::Probabilities;
 
-/// `slant eval --json`: one object with a stable field order.
+/// `slant eval --json`: one object with a stable field order; the figures on all paragraphs sit
+/// at the top level, those on `clear` paragraphs in `clear`.
 #[derive(Debug, Serialize)]
 pub struct EvalJson<'a> {
     pub scheme: &'a str,
     pub folds: usize,
-    pub groups: usize,
-    pub n: usize,
     pub labels: &'a [String],
-    pub accuracy: f64,
-    pub macro_f1: f64,
-    pub per_class: &'a [ClassMetrics],
-    pub confusion: &'a [Vec<usize>],
-    pub baseline_accuracy: f64,
-    pub baseline_macro_f1: f64,
-    pub accuracy_ci95: [f64; 2],
-    pub macro_f1_ci95: [f64; 2],
+    #[serde(flatten)]
+    pub all: ScoresJson<'a>,
     pub excluded_training: usize,
     pub clear: Option<ScoresJson<'a>>,
 }
 
-/// The figures of one subset (used for `clear`).
+/// The figures of one subset of paragraphs.
 #[derive(Debug, Serialize)]
 pub struct ScoresJson<'a> {
     pub n: usize,
@@ -66,21 +59,11 @@ impl<'a> ScoresJson<'a> {
 
 impl<'a> EvalJson<'a> {
     pub fn new(e: &'a Evaluation) -> Self {
-        let s = &e.all;
         EvalJson {
             scheme: &e.scheme,
             folds: e.folds,
-            groups: s.groups,
-            n: s.metrics.n,
             labels: &e.labels,
-            accuracy: s.metrics.accuracy,
-            macro_f1: s.metrics.macro_f1,
-            per_class: &s.metrics.per_class,
-            confusion: &s.metrics.confusion,
-            baseline_accuracy: s.baseline.accuracy,
-            baseline_macro_f1: s.baseline.macro_f1,
-            accuracy_ci95: s.accuracy_ci95,
-            macro_f1_ci95: s.macro_f1_ci95,
+            all: ScoresJson::new(&e.all),
             excluded_training: e.excluded_training,
             clear: e.clear.as_ref().map(ScoresJson::new),
         }
