@@ -63,4 +63,4 @@ pub mod train;
 pub mod tune;
 
 pub use error::{Error, Result};
-pub use io::{check_output, write_atomic};
+pub use io::{check_output, write_atomic, AtomicFile};
