@@ -4,8 +4,10 @@
 //! The flow is `inputs → per-input paragraphs → scored paragraphs → records → a writer`:
 //! [`collect_inputs`] (or [`read_records`] for JSON Lines) finds the inputs, [`Input::read`] turns
 //! one into an [`Article`], [`score_article`] applies the model, and [`crate::output`] shapes and
-//! writes the records. Each step works on one input at a time and keeps input order, so the loop
-//! can later run in parallel or stream without changing what is written.
+//! writes the records. [`score_in_order`] runs the reading and scoring of [`Job`]s on rayon's
+//! threads, a bounded window at a time, and hands the results back in input order, so output is
+//! streamed and the same bytes whatever the number of threads; memory does not grow with the
+//! input.
 
 use std::path::{Path, PathBuf};
 

@@ -211,9 +211,7 @@ impl<'r> Records<'r> {
             let file = self.file as u32;
             let lines = self.lines.as_mut().expect("a file is open");
             match lines.next_line()? {
-                Some((line, text)) if text.trim().is_empty() => {
-                    let _ = line;
-                }
+                Some((_, text)) if text.trim().is_empty() => {}
                 Some((line, text)) => {
                     let at = Loc { file, line };
                     let record = parse_record(text)
