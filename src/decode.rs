@@ -21,26 +21,13 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
         problem,
         hint,
     };
-    if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
-        return Err(encoding_error(
-            1,
-            "UTF-32 text".into(),
-            "re-save the file as UTF-8",
-        ));
-    }
+    check_magic(path, bytes)?;
     let text = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         decode_utf16(path, rest, u16::from_le_bytes)?
     } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         decode_utf16(path, rest, u16::from_be_bytes)?
     } else {
         let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-        if let Some(kind) = binary_format(body) {
-            return Err(encoding_error(
-                1,
-                format!("this is {kind}, not text"),
-                "convert it to plain text (UTF-8) first",
-            ));
-        }
         // `contains` is a fast byte search; the position is only needed for the message.
         if body.contains(&0) {
             let pos = body.iter().position(|&b| b == 0).unwrap_or(0);
@@ -70,6 +57,193 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
         }
     };
     Ok(normalize_newlines(text))
+}
+
+/// The checks that need only the first bytes: UTF-32, and known binary formats.
+fn check_magic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let encoding_error = |problem: String, hint: &'static str| Error::Encoding {
+        path: path.to_path_buf(),
+        line: 1,
+        problem,
+        hint,
+    };
+    if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Err(encoding_error(
+            "UTF-32 text".into(),
+            "re-save the file as UTF-8",
+        ));
+    }
+    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    match binary_format(body) {
+        Some(kind) => Err(encoding_error(
+            format!("this is {kind}, not text"),
+            "convert it to plain text (UTF-8) first",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Reads text one line at a time with the rules of [`decode`] (the same errors, naming the same
+/// lines), so a large file is never held whole: a UTF-8 byte-order mark is dropped, CRLF and lone
+/// CR end lines, NUL bytes and invalid UTF-8 are errors at their line. UTF-16 with a byte-order
+/// mark is the exception: it is decoded whole first.
+pub struct TextLines<'r> {
+    path: std::path::PathBuf,
+    reader: Box<dyn std::io::BufRead + 'r>,
+    /// The first kilobyte of the body, for telling UTF-16 without a byte-order mark from binary.
+    head: Vec<u8>,
+    /// The current `\n`-terminated chunk, without its line ending; lone CRs split it into lines.
+    chunk: Vec<u8>,
+    /// Where the next line starts in `chunk`; `None` once the chunk is used up.
+    cursor: Option<usize>,
+    /// Number of the last line returned.
+    line: u64,
+    /// Bytes of the body (after any byte-order mark) read so far.
+    offset: usize,
+    /// Bytes read from the source so far, byte-order mark included.
+    consumed: u64,
+    /// False when the source was read whole at the start (UTF-16), so `consumed` is final.
+    counting: bool,
+}
+
+impl<'r> TextLines<'r> {
+    /// Opens a file.
+    pub fn open(path: &Path) -> Result<TextLines<'static>> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, "cannot read file", e))?;
+        TextLines::new(path, std::io::BufReader::with_capacity(1 << 16, file))
+    }
+
+    /// Reads from `reader`; `path` names it in errors. Checks the first bytes at once (a binary
+    /// format, UTF-32).
+    pub fn new(path: &Path, mut reader: impl std::io::BufRead + 'r) -> Result<Self> {
+        use std::io::Read;
+        let io_err = |e| Error::io(path, "cannot read file", e);
+        // A kilobyte of body after a possible 3-byte byte-order mark, as `decode` looks at.
+        let mut head = Vec::with_capacity(1027);
+        (&mut reader)
+            .take(1027)
+            .read_to_end(&mut head)
+            .map_err(io_err)?;
+        check_magic(path, &head)?;
+        // (reader of UTF-8 text, head of the body, bytes already read that the reader skips)
+        let (reader, head, skipped): (Box<dyn std::io::BufRead + 'r>, Vec<u8>, usize) =
+            if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+                let mut bytes = head;
+                reader.read_to_end(&mut bytes).map_err(io_err)?;
+                let text = decode(path, &bytes)?.into_bytes();
+                (
+                    Box::new(std::io::Cursor::new(text)),
+                    Vec::new(),
+                    bytes.len(),
+                )
+            } else {
+                let bom = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                    3
+                } else {
+                    0
+                };
+                let body = head[bom..].iter().take(1024).copied().collect();
+                let mut start = std::io::Cursor::new(head);
+                start.set_position(bom as u64);
+                (Box::new(start.chain(reader)), body, bom)
+            };
+        Ok(TextLines {
+            path: path.to_path_buf(),
+            reader,
+            head,
+            chunk: Vec::new(),
+            cursor: None,
+            line: 0,
+            offset: 0,
+            consumed: skipped as u64,
+            counting: skipped <= 3,
+        })
+    }
+
+    /// Bytes read so far (for progress).
+    pub fn consumed(&self) -> u64 {
+        self.consumed
+    }
+
+    /// The next line and its number, or `None` at the end.
+    pub fn next_line(&mut self) -> Result<Option<(u64, &str)>> {
+        if self.cursor.is_none() && !self.next_chunk()? {
+            return Ok(None);
+        }
+        let start = self.cursor.expect("a chunk is loaded");
+        let end = match self.chunk[start..].iter().position(|&b| b == b'\r') {
+            Some(i) => {
+                self.cursor = Some(start + i + 1);
+                start + i
+            }
+            None => {
+                self.cursor = None;
+                self.chunk.len()
+            }
+        };
+        self.line += 1;
+        let text = std::str::from_utf8(&self.chunk[start..end]).expect("checked in next_chunk");
+        Ok(Some((self.line, text)))
+    }
+
+    /// Reads and checks the next `\n`-terminated chunk; false at the end.
+    fn next_chunk(&mut self) -> Result<bool> {
+        self.chunk.clear();
+        let n = self
+            .reader
+            .read_until(b'\n', &mut self.chunk)
+            .map_err(|e| Error::io(&self.path, "cannot read file", e))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        let start = self.offset;
+        self.offset += n;
+        if self.counting {
+            self.consumed += n as u64;
+        }
+        // The line number of a byte of this chunk: lone CRs before it end lines too.
+        let line_at = |chunk: &[u8], pos: usize| {
+            self.line + 1 + chunk[..pos].iter().filter(|&&b| b == b'\r').count() as u64
+        };
+        let bad = |line: u64, problem: String, hint: &'static str| Error::Encoding {
+            path: self.path.clone(),
+            line,
+            problem,
+            hint,
+        };
+        if let Some(pos) = self.chunk.iter().position(|&b| b == 0) {
+            let line = line_at(&self.chunk, pos);
+            return Err(if looks_like_utf16(&self.head) {
+                bad(
+                    line,
+                    "UTF-16 text without a byte-order mark".into(),
+                    "re-save the file as UTF-8 (or as UTF-16 with a byte-order mark)",
+                )
+            } else {
+                bad(
+                    line,
+                    "NUL byte: this looks like a binary file, not text".into(),
+                    "pass plain text, Markdown or HTML files",
+                )
+            });
+        }
+        if let Err(e) = std::str::from_utf8(&self.chunk) {
+            let line = line_at(&self.chunk, e.valid_up_to());
+            return Err(bad(
+                line,
+                format!("invalid UTF-8 at byte {}", start + e.valid_up_to()),
+                "re-save the file as UTF-8",
+            ));
+        }
+        if self.chunk.last() == Some(&b'\n') {
+            self.chunk.pop();
+        }
+        if self.chunk.last() == Some(&b'\r') {
+            self.chunk.pop();
+        }
+        self.cursor = Some(0);
+        Ok(true)
+    }
 }
 
 /// Like [`decode`], but bytes that are not valid UTF-8 are read as Latin-1 (ISO 8859-1) instead
@@ -206,6 +380,81 @@ mod tests {
             be.extend_from_slice(&u.to_be_bytes());
         }
         assert_eq!(d(&be).unwrap(), "Kabul");
+    }
+
+    /// Lines and errors of [`TextLines`], read through a reader that hands out 3 bytes at a time.
+    fn streamed(bytes: &[u8]) -> Result<Vec<(u64, String)>> {
+        struct Dribble<'a>(&'a [u8]);
+        impl std::io::Read for Dribble<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = buf.len().min(3).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let reader = std::io::BufReader::with_capacity(5, Dribble(bytes));
+        let mut lines = TextLines::new(Path::new("t.txt"), reader)?;
+        let mut out = Vec::new();
+        while let Some((n, line)) = lines.next_line()? {
+            out.push((n, line.to_owned()));
+        }
+        assert_eq!(lines.consumed(), bytes.len() as u64);
+        Ok(out)
+    }
+
+    #[test]
+    fn streamed_lines_match_decoded_lines_and_errors() {
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in "one\r\ntwo\rthree".encode_utf16() {
+            utf16.extend_from_slice(&u.to_le_bytes());
+        }
+        let mut no_bom = Vec::new();
+        for u in "Talks\nfailed".encode_utf16() {
+            no_bom.extend_from_slice(&u.to_le_bytes());
+        }
+        let mut long = format!("{}\n\u{e9}", "x".repeat(3000)).into_bytes();
+        long.push(0xFF);
+        let cases: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"a".to_vec(),
+            b"a\n".to_vec(),
+            b"a\n\n".to_vec(),
+            b"\n\nb\n".to_vec(),
+            b"\xEF\xBB\xBFa\r\nb\rc\n".to_vec(),
+            b"a\r".to_vec(),
+            b"a\r\r\nb\r\r".to_vec(),
+            "caf\u{e9}\r\nna\u{ef}ve\n".as_bytes().to_vec(),
+            utf16,
+            no_bom,
+            long,
+            b"ok\nstill ok\nbad \xFF here".to_vec(),
+            b"one\n\x89PNG\0\0".to_vec(),
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+            b"%PDF-1.7\n".to_vec(),
+            b"\xFF\xFE\0\0T\0\0\0".to_vec(),
+            b"text\0with a NUL".to_vec(),
+        ];
+        for bytes in cases {
+            let whole = d(&bytes).map(|t| {
+                t.lines()
+                    .enumerate()
+                    .map(|(i, l)| (i as u64 + 1, l.to_owned()))
+                    .collect::<Vec<_>>()
+            });
+            let lines = streamed(&bytes);
+            match (whole, lines) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{bytes:?}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{bytes:?}"),
+                (a, b) => panic!("{bytes:?}: {a:?} vs {b:?}"),
+            }
+        }
+        // Unlike `decode`'s errors, which count only LFs, a lone CR ends a line here too, so the
+        // numbers agree with the lines handed out.
+        let err = streamed(b"ok\rstill\rbad \xFF").unwrap_err().to_string();
+        assert!(err.contains("line 3: invalid UTF-8 at byte 13"), "{err}");
+        let err = streamed(b"a\rb\0").unwrap_err().to_string();
+        assert!(err.contains("line 2: NUL byte"), "{err}");
     }
 
     #[test]

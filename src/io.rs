@@ -43,29 +43,94 @@ pub fn check_output(path: &Path) -> Result<&Path> {
     Ok(dir)
 }
 
-/// Writes `bytes` to a temporary file beside `path`, flushes it, and renames it into place.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = check_output(path)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
+/// An output file written through a temporary file beside it (`.<name>.tmp<pid>`) and renamed
+/// into place by [`AtomicFile::commit`], so that readers see the old file or the whole new one.
+/// Dropped without a commit (an error, a panic), it removes the temporary file and leaves any
+/// old file untouched. Writes are buffered; their errors name the output path.
+pub struct AtomicFile {
+    path: std::path::PathBuf,
+    tmp: std::path::PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicFile {
+    /// Checks the destination ([`check_output`]) and creates the temporary file.
+    pub fn create(path: &Path) -> Result<Self> {
+        let dir = check_output(path)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
+        let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+        let file = std::fs::File::create(&tmp).map_err(|e| Error::io(path, "cannot write", e))?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            tmp,
+            file: Some(std::io::BufWriter::with_capacity(1 << 16, file)),
+        })
+    }
+
+    /// The temporary file being written.
+    pub fn temporary_path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Flushes, syncs and renames the temporary file into place.
+    pub fn commit(mut self) -> Result<()> {
+        let file = self.file.take().expect("only commit takes the file");
+        let result = (|| {
+            let file = file.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            std::fs::rename(&self.tmp, &self.path)
+        })();
+        result.map_err(|e| Error::io(&self.path, "cannot write", e))?;
         // Make the rename itself durable; a file system that cannot sync a directory is fine.
+        let dir = self.tmp.parent().unwrap_or(Path::new("."));
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
         }
         Ok(())
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, "cannot write", e)
-    })
+    }
+
+    fn named(&self, e: std::io::Error) -> std::io::Error {
+        let message = format!("{}: cannot write: {e}", self.path.display());
+        std::io::Error::new(e.kind(), message)
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let file = self.file.as_mut().expect("written before commit");
+        file.write(buf).map_err(|e| self.named(e))
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let file = self.file.as_mut().expect("written before commit");
+        file.write_all(buf).map_err(|e| self.named(e))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let file = self.file.as_mut().expect("written before commit");
+        file.flush().map_err(|e| self.named(e))
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if let Some(file) = self.file.take() {
+            // Not committed: the half-written file goes, unflushed.
+            drop(file.into_parts());
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, flushes it, and renames it into place.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes)
+        .map_err(|e| Error::io(path, "cannot write", e))?;
+    file.commit()
 }
 
 #[cfg(test)]
@@ -79,6 +144,31 @@ mod tests {
         write_atomic(&p, b"one").unwrap();
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn an_uncommitted_file_leaves_nothing_and_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("scores.jsonl");
+        std::fs::write(&p, b"old").unwrap();
+        let mut f = AtomicFile::create(&p).unwrap();
+        f.write_all(&vec![b'x'; 200_000]).unwrap();
+        let tmp = f.temporary_path().to_path_buf();
+        assert!(tmp.exists() && tmp.parent() == p.parent());
+        drop(f);
+        assert!(!tmp.exists());
+        assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let mut f = AtomicFile::create(&p).unwrap();
+        f.write_all(b"new").unwrap();
+        assert_eq!(
+            std::fs::read(&p).unwrap(),
+            b"old",
+            "not visible before commit"
+        );
+        f.commit().unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

@@ -18,7 +18,7 @@
 //! | honest numbers | [`eval`] | grouped cross-validation, baseline, bootstrap intervals |
 //! | training | [`train`] | fit, cross-validate, provenance |
 //! | choosing settings | [`tune`] | nested grouped cross-validation over a search space |
-//! | scoring | [`score`] | inputs (articles, JSON Lines records), articles scored whole, explanations |
+//! | scoring | [`score`] | inputs (articles, streamed JSON Lines records), articles scored whole, in parallel and in input order, explanations |
 //! | score output | [`output`] | wire types, per-article summaries, JSONL / CSV / TSV writer |
 //! | outlets | [`manifest`] | outlet manifests and one-directory-per-outlet layouts |
 //! | comparing outlets | [`compare`] | article-bootstrap shares, net slant, permutation tests |
@@ -63,4 +63,4 @@ pub mod train;
 pub mod tune;
 
 pub use error::{Error, Result};
-pub use io::{check_output, write_atomic};
+pub use io::{check_output, write_atomic, AtomicFile};

@@ -16,7 +16,7 @@ use slant::output::{Counts, OutputFormat, Per, ScoreSink, SinkOptions};
 use slant::report::compare::{render_comparison, render_comparison_csv, CompareJson, ModelInfo};
 use slant::report::html::render_html;
 use slant::report::{render_confidence, render_table, EvalJson, PredictionJson};
-use slant::score::{collect_inputs, read_records, Input, Job, Scored};
+use slant::score::{collect_inputs, read_records, score_in_order, Input, Job, Scored, Window};
 use slant::split::Split;
 use slant::train::{train, TrainOptions};
 
@@ -843,27 +843,6 @@ fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(Outlets::read_manifest)
         .transpose()?;
-    let jobs: Vec<Job> = match args.input {
-        InputArg::Articles => {
-            let mut inputs = collect_inputs(&default_paths(args.paths))?;
-            if let Some(o) = &outlets {
-                o.label(&mut inputs);
-            }
-            inputs.into_iter().map(Job::Read).collect()
-        }
-        InputArg::Jsonl => {
-            if args.paths.is_empty() {
-                anyhow::bail!("--input jsonl needs files to read (or - for standard input)");
-            }
-            if outlets.is_some() {
-                anyhow::bail!("--outlets names article files; with --input jsonl give each record an `outlet` field instead");
-            }
-            read_records(&args.paths)?
-                .into_iter()
-                .map(Job::Ready)
-                .collect()
-        }
-    };
     let format = match args.format {
         OutputArg::Jsonl => OutputFormat::JsonLines,
         OutputArg::Csv => OutputFormat::Csv,
@@ -880,22 +859,49 @@ fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         terms: args.explain,
     };
     let explain = args.explain.then_some(args.top);
-    let progress = progress_bar(
-        jobs.len(),
-        match args.input {
-            InputArg::Articles => "files",
-            InputArg::Jsonl => "articles",
-        },
-    );
+    // Articles are read by the scoring threads; JSON Lines records are read here, one line at a
+    // time, and the progress bar follows the bytes read.
+    let (jobs, progress): (Box<dyn Iterator<Item = anyhow::Result<Job>>>, ProgressBar) = match args
+        .input
+    {
+        InputArg::Articles => {
+            let mut inputs = collect_inputs(&default_paths(args.paths))?;
+            if let Some(o) = &outlets {
+                o.label(&mut inputs);
+            }
+            let progress = progress_bar(inputs.len(), "files");
+            (
+                Box::new(inputs.into_iter().map(|i| Ok(Job::Read(i)))),
+                progress,
+            )
+        }
+        InputArg::Jsonl => {
+            if args.paths.is_empty() {
+                anyhow::bail!("--input jsonl needs files to read (or - for standard input)");
+            }
+            if outlets.is_some() {
+                anyhow::bail!("--outlets names article files; with --input jsonl give each record an `outlet` field instead");
+            }
+            let mut records = read_records(&args.paths)?;
+            let progress = progress_bytes(&args.paths);
+            let bar = progress.clone();
+            let jobs = std::iter::from_fn(move || {
+                let next = records.next();
+                bar.set_position(records.consumed());
+                next.map(|r| Ok(Job::Ready(r?)))
+            });
+            (Box::new(jobs), progress)
+        }
+    };
     let counts = match &args.out {
         None => {
             let out = BufWriter::new(std::io::stdout().lock());
-            write_scores(out, &model, &jobs, &opts, explain, &progress)?.1
+            write_scores(out, &model, jobs, &opts, explain, &progress)?.1
         }
         Some(path) => {
-            let (bytes, counts) =
-                write_scores(Vec::new(), &model, &jobs, &opts, explain, &progress)?;
-            slant::write_atomic(path, &bytes)?;
+            let file = slant::AtomicFile::create(path)?;
+            let (file, counts) = write_scores(file, &model, jobs, &opts, explain, &progress)?;
+            file.commit()?;
             counts
         }
     };
@@ -926,37 +932,64 @@ fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     Ok(tally.exit_code())
 }
 
-/// Scores every job in order and writes the records to `out`, which it returns with the totals.
+/// Scores the jobs in parallel ([`score_in_order`]) and writes their records to `out` in input
+/// order, as they come; returns `out` with the totals.
 fn write_scores<W: Write>(
     out: W,
     model: &StanceModel,
-    jobs: &[Job],
+    jobs: impl Iterator<Item = anyhow::Result<Job>>,
     opts: &SinkOptions,
     explain: Option<usize>,
     progress: &ProgressBar,
 ) -> anyhow::Result<(W, Counts)> {
     let mut sink = ScoreSink::new(out, opts, model.classes())?;
-    for job in jobs {
-        let scored = job.score(model, explain);
-        match (&scored, job) {
+    score_in_order(model, explain, jobs, Window::default(), |input, scored| {
+        match (&scored, &input) {
             (Scored::Failed { error, .. }, _) => {
                 progress.suspend(|| eprintln!("slant: error: {error}"));
             }
-            (Scored::Articles(articles), Job::Read(input)) => {
+            (Scored::Articles(articles), Some(input)) => {
                 for a in articles.iter().filter(|a| a.paragraphs.is_empty()) {
                     progress.suspend(|| warn_empty(input.path(), a.dropped));
                 }
             }
-            (Scored::Articles(_), Job::Ready(_)) => {}
+            (Scored::Articles(_), None) => {}
         }
         sink.push(&scored)?;
-        progress.inc(1);
-    }
+        // The bar counts files; for records it follows the bytes read instead.
+        if input.is_some() {
+            progress.inc(1);
+        }
+        Ok(())
+    })?;
     Ok(sink.finish()?)
 }
 
 /// Work items above which a run counts as long enough for a progress bar.
 const PROGRESS_MIN_ITEMS: usize = 50;
+
+/// Bytes of JSON Lines above which a run counts as long enough for a progress bar.
+const PROGRESS_MIN_BYTES: u64 = 1 << 20;
+
+/// A progress bar on standard error over the bytes of `paths`, shown only when it is a terminal,
+/// the size is known (no standard input) and large.
+fn progress_bytes(paths: &[PathBuf]) -> ProgressBar {
+    let sizes: Option<u64> = paths
+        .iter()
+        .map(|p| (p.as_os_str() != "-").then(|| std::fs::metadata(p).map_or(0, |m| m.len())))
+        .sum();
+    match sizes {
+        Some(total) if std::io::stderr().is_terminal() && total >= PROGRESS_MIN_BYTES => {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} ({eta} left)")
+                    .expect("valid template"),
+            );
+            bar
+        }
+        _ => ProgressBar::hidden(),
+    }
+}
 
 /// A progress bar on standard error, shown only when it is a terminal and the run is long.
 fn progress_bar(len: usize, unit: &str) -> ProgressBar {

@@ -472,6 +472,37 @@ impl StanceModel {
         crate::io::write_atomic(path, self.to_json().as_bytes())
     }
 
+    /// The error for bytes that do not parse as a [`ModelFile`]: not JSON, cut short, another
+    /// format version, or a field that is missing or wrong.
+    fn explain_parse_error(path: &Path, bytes: &[u8], error: serde_json::Error) -> Error {
+        #[derive(Deserialize)]
+        struct Head {
+            format_version: Option<u32>,
+        }
+        match serde_json::from_slice::<Head>(bytes) {
+            Err(e) => {
+                use serde_json::error::Category;
+                let problem = match e.classify() {
+                    Category::Eof => format!("the file is cut short (truncated?): {e}"),
+                    Category::Data => format!("not a model file: {e}"),
+                    Category::Syntax | Category::Io => format!("not JSON ({e})"),
+                };
+                Error::model(path, problem)
+            }
+            Ok(Head {
+                format_version: Some(found),
+            }) if found != FORMAT_VERSION => Error::ModelVersion {
+                path: path.to_path_buf(),
+                found,
+                expected: FORMAT_VERSION,
+            },
+            Ok(Head {
+                format_version: None,
+            }) => Error::model(path, "no format_version field"),
+            Ok(_) => Error::model(path, error.to_string()),
+        }
+    }
+
     /// Loads and validates a model file.
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read model", e))?;
@@ -480,33 +511,19 @@ impl StanceModel {
 
     /// Parses and validates model-file bytes; `path` is only used in errors.
     pub fn from_slice(path: &Path, bytes: &[u8]) -> Result<Self> {
-        // Read the version first, so a newer file gets a version error, not a field error.
-        #[derive(Deserialize)]
-        struct Head {
-            format_version: Option<u32>,
+        // One pass over the bytes when the file is good; only a file that does not parse is read
+        // again for its version, so that a newer file gets a version error, not a field error.
+        let file: ModelFile = match serde_json::from_slice(bytes) {
+            Ok(file) => file,
+            Err(e) => return Err(Self::explain_parse_error(path, bytes, e)),
+        };
+        if file.format_version != FORMAT_VERSION {
+            return Err(Error::ModelVersion {
+                path: path.to_path_buf(),
+                found: file.format_version,
+                expected: FORMAT_VERSION,
+            });
         }
-        let head: Head = serde_json::from_slice(bytes).map_err(|e| {
-            use serde_json::error::Category;
-            let problem = match e.classify() {
-                Category::Eof => format!("the file is cut short (truncated?): {e}"),
-                Category::Data => format!("not a model file: {e}"),
-                Category::Syntax | Category::Io => format!("not JSON ({e})"),
-            };
-            Error::model(path, problem)
-        })?;
-        match head.format_version {
-            Some(FORMAT_VERSION) => {}
-            Some(found) => {
-                return Err(Error::ModelVersion {
-                    path: path.to_path_buf(),
-                    found,
-                    expected: FORMAT_VERSION,
-                })
-            }
-            None => return Err(Error::model(path, "no format_version field")),
-        }
-        let file: ModelFile =
-            serde_json::from_slice(bytes).map_err(|e| Error::model(path, e.to_string()))?;
         let k = file.classes.len();
         let n = file.featurizer.n_features();
         if k < 2 {
@@ -751,6 +768,26 @@ mod tests {
         context["article_weight"] = serde_json::json!(1.7e308);
         let err = StanceModel::from_slice(path, value.to_string().as_bytes()).unwrap_err();
         assert!(err.to_string().contains("from 0 to 1e100"), "{err}");
+    }
+
+    #[test]
+    fn a_newer_file_gets_a_version_error_whatever_its_fields() {
+        let json = wrap(toy()).to_json();
+        let path = Path::new("m.json");
+        let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        value["format_version"] = serde_json::json!(2);
+        value["new_field"] = serde_json::json!([1, 2]);
+        let err = StanceModel::from_slice(path, value.to_string().as_bytes()).unwrap_err();
+        assert!(matches!(err, Error::ModelVersion { found: 2, .. }), "{err}");
+        value.as_object_mut().unwrap().remove("format_version");
+        let err = StanceModel::from_slice(path, value.to_string().as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("no format_version field"), "{err}");
+        value["format_version"] = serde_json::json!(FORMAT_VERSION);
+        let err = StanceModel::from_slice(path, value.to_string().as_bytes()).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown field `new_field`"),
+            "{err}"
+        );
     }
 
     #[test]

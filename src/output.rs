@@ -10,7 +10,6 @@
 //! a JSON list `"terms": [{"term": "...", "weight": ...}, ...]`, or in CSV/TSV a `terms` column
 //! (before `error`) of `term:weight` pairs joined by `;`, weights rounded to 4 decimals.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -394,21 +393,15 @@ pub struct Counts {
     pub empty_articles: usize,
 }
 
-enum Pending {
-    Doc(ArticleSummary),
-    Error { doc: String, error: String },
-}
-
-/// Takes scored inputs in input order and writes their records: per paragraph at once, per
-/// article at [`ScoreSink::finish`] (records of one doc id and outlet are pooled, in order of
-/// first appearance, so JSON Lines paragraphs of one article need not be adjacent).
+/// Takes scored inputs in input order and writes their records at once: one per paragraph, or
+/// one per article (`--per doc`). Nothing is held back, so output streams; an article's records
+/// must come in one [`ScoreSink::push`] (as [`crate::score::Records`] and
+/// [`crate::score::collect_inputs`] guarantee by refusing a doc id seen twice).
 pub struct ScoreSink<'m, W: Write> {
     writer: RecordWriter<W>,
     classes: &'m [String],
     per: Per,
     min_confidence: f64,
-    pending: Vec<Pending>,
-    index: BTreeMap<(String, String), usize>,
     counts: Counts,
 }
 
@@ -419,8 +412,6 @@ impl<'m, W: Write> ScoreSink<'m, W> {
             classes,
             per: opts.per,
             min_confidence: opts.min_confidence,
-            pending: Vec::new(),
-            index: BTreeMap::new(),
             counts: Counts::default(),
         })
     }
@@ -439,16 +430,7 @@ impl<'m, W: Write> ScoreSink<'m, W> {
             Scored::Failed { doc, error } => {
                 self.counts.errors += 1;
                 let error = error.to_string();
-                match self.per {
-                    Per::Paragraph => self.writer.error(&ErrorRecord { doc, error: &error }),
-                    Per::Doc => {
-                        self.pending.push(Pending::Error {
-                            doc: doc.clone(),
-                            error,
-                        });
-                        Ok(())
-                    }
-                }
+                self.writer.error(&ErrorRecord { doc, error: &error })
             }
         }
     }
@@ -468,36 +450,17 @@ impl<'m, W: Write> ScoreSink<'m, W> {
                     let r = ParagraphRecord::new(a, p, self.classes, self.min_confidence);
                     self.writer.paragraph(&r)?;
                 }
+                Ok(())
             }
             Per::Doc => {
-                let key = (a.doc.clone(), a.outlet().to_owned());
-                let i = *self.index.entry(key).or_insert_with(|| {
-                    self.pending.push(Pending::Doc(ArticleSummary::new(
-                        &a.doc,
-                        a.outlet(),
-                        self.classes.len(),
-                    )));
-                    self.pending.len() - 1
-                });
-                if let Pending::Doc(s) = &mut self.pending[i] {
-                    s.add(&a.paragraphs, self.min_confidence);
-                }
+                let summary = ArticleSummary::of(a, self.classes.len(), self.min_confidence);
+                self.writer.doc(&DocRecord::new(&summary, self.classes))
             }
         }
-        Ok(())
     }
 
-    /// Writes any per-article records, flushes, and returns the writer and the totals.
-    pub fn finish(mut self) -> io::Result<(W, Counts)> {
-        for p in std::mem::take(&mut self.pending) {
-            match p {
-                Pending::Doc(s) => self.writer.doc(&DocRecord::new(&s, self.classes))?,
-                Pending::Error { doc, error } => self.writer.error(&ErrorRecord {
-                    doc: &doc,
-                    error: &error,
-                })?,
-            }
-        }
+    /// Flushes, and returns the writer and the totals.
+    pub fn finish(self) -> io::Result<(W, Counts)> {
         Ok((self.writer.finish()?, self.counts))
     }
 }
@@ -657,13 +620,8 @@ mod tests {
     }
 
     #[test]
-    fn per_doc_pools_records_of_one_article_in_first_appearance_order() {
+    fn per_doc_gives_one_record_per_article_in_push_order() {
         let mut v = items();
-        v.push(Scored::Articles(vec![article(
-            "a",
-            Some("Dawn"),
-            &[[0.1, 0.1, 0.8]],
-        )]));
         v.push(Scored::Articles(vec![article("empty", None, &[])]));
         let (out, counts) = run(OutputFormat::JsonLines, Per::Doc, v);
         let rows: Vec<serde_json::Value> = out
@@ -672,11 +630,11 @@ mod tests {
             .collect();
         assert_eq!(rows.len(), 4);
         assert_eq!(rows[0]["doc"], "a");
-        assert_eq!(rows[0]["paragraphs"], 3);
+        assert_eq!(rows[0]["paragraphs"], 2);
         assert_eq!(rows[0]["label"], "hawkish");
-        assert_eq!(rows[0]["shares"]["hawkish"].as_f64().unwrap(), 2.0 / 3.0);
+        assert_eq!(rows[0]["shares"]["hawkish"].as_f64().unwrap(), 0.5);
         let mean = rows[0]["mean_probs"]["hawkish"].as_f64().unwrap();
-        assert!((mean - 0.6).abs() < 1e-12);
+        assert!((mean - 0.5).abs() < 1e-12);
         assert_eq!(rows[1]["doc"], "bad");
         assert_eq!(rows[2]["label"], "conciliatory");
         assert_eq!(rows[3]["paragraphs"], 0);
@@ -687,6 +645,48 @@ mod tests {
             csv.trim_end(),
             "doc,outlet,paragraphs,label,share_conciliatory,share_critical,share_hawkish,mean_p_conciliatory,mean_p_critical,mean_p_hawkish,uncertain,error"
         );
+    }
+
+    #[test]
+    fn records_are_written_as_each_input_is_pushed() {
+        /// A writer whose bytes the test can look at while the sink still owns it.
+        #[derive(Clone, Default)]
+        struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+        impl Write for Shared {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                self.0.borrow_mut().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let c = classes();
+        for per in [Per::Paragraph, Per::Doc] {
+            let opts = SinkOptions {
+                format: OutputFormat::JsonLines,
+                per,
+                min_confidence: 0.5,
+                terms: false,
+            };
+            let out = Shared::default();
+            let mut sink = ScoreSink::new(out.clone(), &opts, &c).unwrap();
+            let mut lines = Vec::new();
+            for item in items() {
+                sink.push(&item).unwrap();
+                lines.push(out.0.borrow().iter().filter(|&&b| b == b'\n').count());
+            }
+            let expected = match per {
+                Per::Paragraph => [2, 3, 4],
+                Per::Doc => [1, 2, 3],
+            };
+            assert_eq!(lines, expected);
+            sink.finish().unwrap();
+            assert_eq!(
+                out.0.borrow().iter().filter(|&&b| b == b'\n').count(),
+                expected[2]
+            );
+        }
     }
 
     #[test]

@@ -4,10 +4,11 @@
 //! The flow is `inputs → per-input paragraphs → scored paragraphs → records → a writer`:
 //! [`collect_inputs`] (or [`read_records`] for JSON Lines) finds the inputs, [`Input::read`] turns
 //! one into an [`Article`], [`score_article`] applies the model, and [`crate::output`] shapes and
-//! writes the records. Each step works on one input at a time and keeps input order, so the loop
-//! can later run in parallel or stream without changing what is written.
+//! writes the records. [`score_in_order`] runs the reading and scoring of [`Job`]s on rayon's
+//! threads, a bounded window at a time, and hands the results back in input order, so output is
+//! streamed and the same bytes whatever the number of threads; memory does not grow with the
+//! input.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::ser::{SerializeMap, Serializer};
@@ -17,6 +18,9 @@ use crate::error::{Error, Result};
 use crate::eval::argmax;
 use crate::model::{StanceModel, TermWeight};
 use crate::split::{split_text, Paragraph, Split};
+
+mod records;
+pub use records::Records;
 
 /// File extensions read when walking a directory.
 pub const ARTICLE_EXTENSIONS: &[&str] = &["txt", "md", "html", "htm"];
@@ -275,27 +279,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Reads paragraph records from JSON Lines files (`-` for standard input) and gathers them into
-/// articles; see [`parse_records`]. Ids must be unique across all the files, and records of one
-/// article may come from several files.
-pub fn read_records(paths: &[PathBuf]) -> Result<Vec<Article>> {
-    let mut seen = BTreeMap::new();
-    let mut records = Vec::new();
-    for path in paths {
-        let (shown, text) = if path.as_os_str() == "-" {
-            (PathBuf::from(STDIN_NAME), read_stdin()?)
-        } else {
-            if path.is_dir() {
-                return Err(Error::Unusable {
-                    path: path.to_path_buf(),
-                    message: "--input jsonl reads files or -, not directories".into(),
-                });
-            }
-            (path.to_path_buf(), crate::decode::read_text(path)?)
-        };
-        parse_into(&shown, &text, &mut seen, &mut records)?;
-    }
-    Ok(group_records(records))
+/// Reads paragraph records from JSON Lines files (`-` for standard input), one line at a time,
+/// and yields them as articles; see [`parse_records`] for the format and [`Records`] for how
+/// records become articles. A doc's records may run on from one file into the next. Directories
+/// and missing files are refused at once; a malformed record is an error when it is reached.
+pub fn read_records(paths: &[PathBuf]) -> Result<Records<'static>> {
+    Records::open(paths)
 }
 
 /// Parses JSON Lines paragraph records into articles. One object per line with a string `id`,
@@ -304,146 +293,14 @@ pub fn read_records(paths: &[PathBuf]) -> Result<Vec<Article>> {
 /// whitespace normalised).
 ///
 /// An id of the form `<doc>:<n>` (n a positive integer, as `slant split` numbers paragraphs) is
-/// paragraph n of article `doc`: records with the same `doc` (and outlet) form one article, its
+/// paragraph n of article `doc`: consecutive records of one `doc` form one article, its
 /// paragraphs in input order, so that they are scored together and context features see their
-/// neighbours. Any other id is an article of one paragraph (paragraph 1), scored alone. Articles
-/// come in the order of their first record. `path` is only used in errors; any malformed record
-/// is an error naming its line.
+/// neighbours. They must share one outlet, and a doc cannot come back after another doc's
+/// records. Any other id is an article of one paragraph (paragraph 1), scored alone. Ids are
+/// unique. `path` is only used in errors; any malformed record is an error naming its line.
 pub fn parse_records(path: &Path, text: &str) -> Result<Vec<Article>> {
-    let mut records = Vec::new();
-    parse_into(path, text, &mut BTreeMap::new(), &mut records)?;
-    Ok(group_records(records))
-}
-
-/// One parsed record: its paragraph, its outlet, and whether its id named an article (`doc:n`).
-struct Record {
-    paragraph: Paragraph,
-    outlet: Option<String>,
-    in_article: bool,
-}
-
-/// Parses one file's records onto `out`; `seen` holds the ids (with file and line) of every
-/// record read so far.
-fn parse_into(
-    path: &Path,
-    text: &str,
-    seen: &mut BTreeMap<String, (PathBuf, u64)>,
-    out: &mut Vec<Record>,
-) -> Result<()> {
-    let bad = |line: u64, problem: String, hint: &'static str| Error::BadRecord {
-        path: path.to_path_buf(),
-        line,
-        problem,
-        hint,
-    };
-    const SHAPE: &str =
-        r#"write one object per line, like {"id": "a:1", "text": "...", "outlet": "..."}"#;
-    let before = out.len();
-    for (i, line) in text.lines().enumerate() {
-        let lineno = i as u64 + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value: serde_json::Value = serde_json::from_str(line)
-            .map_err(|e| bad(lineno, format!("not a JSON object ({e})"), SHAPE))?;
-        let Some(obj) = value.as_object() else {
-            return Err(bad(lineno, "not a JSON object".into(), SHAPE));
-        };
-        let field = |name: &str| -> Result<Option<&str>> {
-            match obj.get(name) {
-                None | Some(serde_json::Value::Null) => Ok(None),
-                Some(serde_json::Value::String(s)) => Ok(Some(s.as_str())),
-                Some(_) => Err(bad(lineno, format!("`{name}` is not a string"), SHAPE)),
-            }
-        };
-        let id = field("id")?
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| bad(lineno, "no `id`".into(), "give every record a unique id"))?;
-        let raw = field("text")?.unwrap_or("");
-        let text = crate::split::clean_line(raw);
-        if text.is_empty() {
-            return Err(bad(
-                lineno,
-                format!("record `{id}` has no `text`"),
-                "remove the record or fill in its text",
-            ));
-        }
-        if text.len() > MAX_PARAGRAPH_BYTES {
-            return Err(bad(
-                lineno,
-                format!(
-                    "record `{id}` has a text of {} bytes, over the {MAX_PARAGRAPH_BYTES}-byte limit",
-                    text.len()
-                ),
-                "a record is one paragraph: split the text into records",
-            ));
-        }
-        let outlet = field("outlet")?
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned);
-        if let Some((first_path, first)) = seen.get(id) {
-            let at = if first_path == path {
-                format!("line {first}")
-            } else {
-                format!("{} line {first}", first_path.display())
-            };
-            return Err(bad(
-                lineno,
-                format!("duplicate id `{id}` (first at {at})"),
-                "ids must be unique",
-            ));
-        }
-        seen.insert(id.to_owned(), (path.to_path_buf(), lineno));
-        let (doc, para) = match split_id(id) {
-            Some((doc, para)) => (doc, Some(para)),
-            None => (id, None),
-        };
-        out.push(Record {
-            paragraph: Paragraph {
-                doc: doc.to_owned(),
-                para: para.unwrap_or(1),
-                text,
-                line: lineno,
-            },
-            outlet,
-            in_article: para.is_some(),
-        });
-    }
-    if out.len() == before {
-        return Err(Error::Unusable {
-            path: path.to_path_buf(),
-            message: format!("no records; {SHAPE}"),
-        });
-    }
-    Ok(())
-}
-
-/// Gathers records into articles (see [`parse_records`]), in order of each article's first record.
-fn group_records(records: Vec<Record>) -> Vec<Article> {
-    let mut out: Vec<Article> = Vec::new();
-    let mut index: BTreeMap<(String, Option<String>), usize> = BTreeMap::new();
-    for r in records {
-        let key = (r.paragraph.doc.clone(), r.outlet);
-        let i = match (r.in_article, index.get(&key)) {
-            (true, Some(&i)) => i,
-            (in_article, _) => {
-                out.push(Article {
-                    doc: key.0.clone(),
-                    outlet: key.1.clone(),
-                    paragraphs: Vec::new(),
-                    dropped: 0,
-                });
-                if in_article {
-                    index.insert(key, out.len() - 1);
-                }
-                out.len() - 1
-            }
-        };
-        out[i].paragraphs.push(r.paragraph);
-    }
-    out
+    let lines = crate::decode::TextLines::new(path, text.as_bytes())?;
+    Records::from_lines(path, lines).collect()
 }
 
 /// `doc:n` → (doc, n) for a positive integer n; any other id → `None`.
@@ -533,39 +390,91 @@ impl ScoredArticle {
     }
 }
 
+/// Paragraphs per piece when a long article is scored in parallel.
+const PIECE: usize = 64;
+
 /// Scores the paragraphs of one article together, so that context features
 /// ([`crate::tfidf::ContextConfig`]) see each paragraph's neighbours in the article. `explain`
 /// asks for that many top terms per paragraph ([`StanceModel::explain_row`]).
+///
+/// An article of more than two pieces of [`PIECE`] paragraphs is scored piece by piece in
+/// parallel, each piece featurized with the neighbours its context window reaches, which gives
+/// the very rows of featurizing the article whole. With whole-article context
+/// (`article_weight > 0`) every row depends on every paragraph, so the article is featurized
+/// whole.
 pub fn score_article(
     model: &StanceModel,
     article: &Article,
     explain: Option<usize>,
 ) -> ScoredArticle {
-    let texts: Vec<&str> = article.paragraphs.iter().map(|p| p.text.as_str()).collect();
-    let rows = model
-        .featurizer()
-        .transform_articles(&texts, &vec![0; texts.len()]);
+    use rayon::prelude::*;
+    let paragraphs = &article.paragraphs;
+    let n = paragraphs.len();
+    let scored = match context_reach(model) {
+        Some(reach) if n > 2 * PIECE => {
+            let pieces: Vec<Vec<ScoredParagraph>> = (0..n.div_ceil(PIECE))
+                .into_par_iter()
+                .map(|i| {
+                    let range = i * PIECE..((i + 1) * PIECE).min(n);
+                    score_range(model, paragraphs, range, reach, explain)
+                })
+                .collect();
+            pieces.concat()
+        }
+        _ => score_range(model, paragraphs, 0..n, 0, explain),
+    };
     ScoredArticle {
         doc: article.doc.clone(),
         outlet: article.outlet.clone(),
         dropped: article.dropped,
-        paragraphs: article
-            .paragraphs
-            .iter()
-            .zip(rows)
-            .map(|(p, row)| {
-                let mut probs = vec![0.0; model.classes().len()];
-                model.pipeline.linear.probabilities_into(&row, &mut probs);
-                let terms = explain.map(|n| model.explain_row(&row, argmax(&probs), n));
-                ScoredParagraph {
-                    para: p.para,
-                    probs,
-                    in_training: model.was_trained_on(&p.text),
-                    terms,
-                }
-            })
-            .collect(),
+        paragraphs: scored,
     }
+}
+
+/// How many paragraphs on each side a paragraph's features depend on (0 without context), or
+/// `None` when they depend on the whole article.
+fn context_reach(model: &StanceModel) -> Option<usize> {
+    let ctx = &model.featurizer().config().context;
+    if ctx.article_weight > 0.0 {
+        None
+    } else if ctx.window > 0 && ctx.neighbour_weight > 0.0 {
+        Some(ctx.window)
+    } else {
+        Some(0)
+    }
+}
+
+/// Scores the paragraphs in `range` of an article, featurized with up to `reach` paragraphs on
+/// each side of the range as context.
+fn score_range(
+    model: &StanceModel,
+    paragraphs: &[Paragraph],
+    range: std::ops::Range<usize>,
+    reach: usize,
+    explain: Option<usize>,
+) -> Vec<ScoredParagraph> {
+    let lo = range.start.saturating_sub(reach);
+    let hi = (range.end + reach).min(paragraphs.len());
+    let texts: Vec<&str> = paragraphs[lo..hi].iter().map(|p| p.text.as_str()).collect();
+    let rows = model
+        .featurizer()
+        .transform_articles(&texts, &vec![0; texts.len()]);
+    let skip = range.start - lo;
+    rows.into_iter()
+        .skip(skip)
+        .zip(&paragraphs[range])
+        .map(|(row, p)| {
+            let mut probs = vec![0.0; model.classes().len()];
+            model.pipeline.linear.probabilities_into(&row, &mut probs);
+            let terms = explain.map(|n| model.explain_row(&row, argmax(&probs), n));
+            ScoredParagraph {
+                para: p.para,
+                probs,
+                in_training: model.was_trained_on(&p.text),
+                terms,
+            }
+        })
+        .collect()
 }
 
 /// What scoring one input produced: its articles, or the error that stopped it being read.
@@ -602,7 +511,20 @@ impl Job {
             Job::Ready(article) => Scored::Articles(vec![score_article(model, article, explain)]),
         }
     }
+
+    /// Bytes of text the job holds, or for a file its size on disk (0 for standard input): what
+    /// [`Window`] counts.
+    pub fn size(&self) -> u64 {
+        match self {
+            Job::Read(Input::File { path, .. }) => std::fs::metadata(path).map_or(0, |m| m.len()),
+            Job::Read(Input::Stdin) => 0,
+            Job::Ready(a) => a.paragraphs.iter().map(|p| p.text.len() as u64).sum(),
+        }
+    }
 }
+
+mod ordered;
+pub use ordered::{score_in_order, Window};
 
 #[cfg(test)]
 mod tests {
@@ -676,36 +598,105 @@ mod tests {
         );
     }
 
+    fn rec(id: &str, outlet: &str) -> String {
+        format!("{{\"id\":\"{id}\",\"text\":\"t {id}\",\"outlet\":\"{outlet}\"}}\n")
+    }
+
     #[test]
-    fn records_of_one_doc_form_one_article_in_input_order() {
-        let rec = |id: &str, outlet: &str| {
-            format!("{{\"id\":\"{id}\",\"text\":\"t {id}\",\"outlet\":\"{outlet}\"}}\n")
-        };
+    fn consecutive_records_of_one_doc_form_one_article_in_input_order() {
         let body = [
             rec("a:2", "X"),
-            rec("b", "X"),
             rec("a:1", "X"),
-            rec("c", "X"),
-            rec("a:3", "Y"),
+            rec("b", "X"),
+            rec("c:1", "Y"),
+            "\n".into(),
+            rec("c:3", "Y"),
+            rec("a:1:1", "Y"),
         ]
         .concat();
         let articles = parse_records(Path::new("r.jsonl"), &body).unwrap();
-        let shape: Vec<(&str, Option<&str>, Vec<u32>)> = articles
+        type Shape<'a> = (&'a str, Option<&'a str>, Vec<(u32, u64)>);
+        let shape: Vec<Shape> = articles
             .iter()
             .map(|a| {
-                let paras = a.paragraphs.iter().map(|p| p.para).collect();
+                let paras = a.paragraphs.iter().map(|p| (p.para, p.line)).collect();
                 (a.doc.as_str(), a.outlet.as_deref(), paras)
             })
             .collect();
         assert_eq!(
             shape,
             [
-                ("a", Some("X"), vec![2, 1]),
-                ("b", Some("X"), vec![1]),
-                ("c", Some("X"), vec![1]),
-                ("a", Some("Y"), vec![3]),
+                ("a", Some("X"), vec![(2, 1), (1, 2)]),
+                ("b", Some("X"), vec![(1, 3)]),
+                ("c", Some("Y"), vec![(1, 4), (3, 6)]),
+                ("a:1", Some("Y"), vec![(1, 7)]),
             ]
         );
+    }
+
+    #[test]
+    fn a_doc_split_up_or_sharing_an_id_is_an_error_naming_both_lines() {
+        for (lines, line, needle) in [
+            (
+                vec![rec("a:1", "X"), rec("b", "X"), rec("a:2", "X")],
+                3,
+                "doc `a` comes back after other docs (its records began at line 1); put the records of each doc on consecutive lines",
+            ),
+            (
+                vec![rec("a:1", "X"), rec("a:2", "X"), rec("a:1", "X")],
+                3,
+                "duplicate id `a:1` (first at line 1)",
+            ),
+            (
+                vec![rec("s", "X"), rec("t", "X"), rec("s", "X")],
+                3,
+                "duplicate id `s` (first at line 1)",
+            ),
+            (
+                vec![rec("a", "X"), rec("a:1", "X")],
+                2,
+                "record `a:1` names doc `a`, as the record at line 1 does",
+            ),
+            (
+                vec![rec("a:1", "X"), rec("a:2", "Y")],
+                2,
+                "record `a:2` has outlet `Y`, but the record of doc `a` at line 1 has outlet `X`",
+            ),
+            (
+                vec![rec("a:1", "X"), "{\"id\":\"a:2\",\"text\":\"t\"}\n".into()],
+                2,
+                "has no outlet, but",
+            ),
+        ] {
+            let err = parse_records(Path::new("r.jsonl"), &lines.concat()).unwrap_err();
+            assert!(
+                matches!(err, Error::BadRecord { line: l, .. } if l == line),
+                "{err}"
+            );
+            let err = err.to_string();
+            assert!(err.starts_with(&format!("r.jsonl line {line}: ")), "{err}");
+            assert!(err.contains(needle), "{err}");
+        }
+    }
+
+    #[test]
+    fn records_are_read_lazily_and_a_bad_line_stops_the_reading() {
+        let body = [
+            rec("a:1", "X"),
+            rec("a:2", "X"),
+            rec("b", "X"),
+            "oops\n".into(),
+        ]
+        .concat();
+        let lines = crate::decode::TextLines::new(Path::new("r.jsonl"), body.as_bytes()).unwrap();
+        let mut records = Records::from_lines(Path::new("r.jsonl"), lines);
+        let a = records.next().unwrap().unwrap();
+        assert_eq!((a.doc.as_str(), a.paragraphs.len()), ("a", 2));
+        // Article `a` ended when `b` was read; nothing past `b` was read yet.
+        assert_eq!(records.consumed(), (body.len() - "oops\n".len()) as u64);
+        let err = records.next().unwrap().unwrap_err().to_string();
+        assert!(err.contains("r.jsonl line 4: not a JSON object"), "{err}");
+        assert!(records.next().is_none());
     }
 
     #[test]
@@ -714,16 +705,69 @@ mod tests {
         let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
         std::fs::write(&a, "{\"id\":\"d:1\",\"text\":\"one\"}\n").unwrap();
         std::fs::write(&b, "{\"id\":\"d:2\",\"text\":\"two\"}\n").unwrap();
-        let articles = read_records(&[a.clone(), b.clone()]).unwrap();
+        let articles: Vec<Article> = read_records(&[a.clone(), b.clone()])
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
         assert_eq!(articles.len(), 1, "one doc across two files is one article");
         assert_eq!(articles[0].paragraphs.len(), 2);
         std::fs::write(&b, "{\"id\":\"d:1\",\"text\":\"two\"}\n").unwrap();
-        let err = read_records(&[a, b]).unwrap_err().to_string();
+        let err = read_records(&[a.clone(), b])
+            .unwrap()
+            .collect::<Result<Vec<_>>>()
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("b.jsonl line 1: duplicate id `d:1` (first at "),
             "{err}"
         );
         assert!(err.contains("a.jsonl line 1)"), "{err}");
+        let err = read_records(&[a, dir.path().to_path_buf()])
+            .err()
+            .expect("a directory is refused before reading")
+            .to_string();
+        assert!(err.contains("not directories"), "{err}");
+    }
+
+    #[test]
+    fn a_long_article_scored_in_pieces_gets_the_scores_of_scoring_it_whole() {
+        let model = StanceModel::load(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/models/stance.json"
+        )))
+        .unwrap();
+        assert_eq!(
+            context_reach(&model),
+            Some(2),
+            "the shipped model has neighbour context"
+        );
+        let texts = crate::dataset::read_dataset(
+            Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/labels/seeds.tsv")),
+            &Default::default(),
+            None,
+        )
+        .unwrap()
+        .examples
+        .into_iter()
+        .map(|e| e.text)
+        .collect::<Vec<_>>();
+        let n = 5 * PIECE + 3;
+        let article = Article {
+            doc: "long".into(),
+            outlet: None,
+            paragraphs: (0..n)
+                .map(|i| Paragraph {
+                    doc: "long".into(),
+                    para: i as u32 + 1,
+                    text: texts[(i * 13) % texts.len()].clone(),
+                    line: 0,
+                })
+                .collect(),
+            dropped: 0,
+        };
+        let pieces = score_article(&model, &article, Some(3));
+        let whole = score_range(&model, &article.paragraphs, 0..n, 0, Some(3));
+        assert_eq!(pieces.paragraphs, whole, "bit for bit");
     }
 
     #[test]

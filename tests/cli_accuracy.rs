@@ -76,27 +76,35 @@ fn context_features_make_neighbours_count_and_a_lone_paragraph_has_none() {
     );
 
     // JSON Lines records `doc:n` of one doc are one article, scored together as the file was;
-    // a record without a doc prefix is an article of its own, like the lone paragraph.
+    // a record without a doc prefix is an article of its own, like the lone paragraph. (A doc's
+    // records must be consecutive: interleaved with another doc's, they are refused.)
     let paras: Vec<&str> = article.split("\n\n").map(str::trim).collect();
     let record = |id: &str, text: &str| serde_json::json!({"id": id, "text": text}).to_string();
-    let records = [
+    let score_records = |records: [String; 3]| {
+        slant_in(
+            &root(),
+            &[
+                "score",
+                "--model",
+                model.to_str().unwrap(),
+                "--input",
+                "jsonl",
+                "-",
+            ],
+            Some(records.join("\n").as_bytes()),
+        )
+    };
+    let interleaved = score_records([
         record("a:1", paras[0]),
         record("lone", paras[0]),
         record("a:2", paras[1]),
-    ]
-    .join("\n");
-    let o = slant_in(
-        &root(),
-        &[
-            "score",
-            "--model",
-            model.to_str().unwrap(),
-            "--input",
-            "jsonl",
-            "-",
-        ],
-        Some(records.as_bytes()),
-    );
+    ]);
+    assert_clean_failure(&interleaved, "line 3: doc `a` comes back after other docs");
+    let o = score_records([
+        record("a:1", paras[0]),
+        record("a:2", paras[1]),
+        record("lone", paras[0]),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("3 records, 3 paragraphs"),
