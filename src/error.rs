@@ -104,7 +104,7 @@ pub enum Error {
 
     /// Dense training features would not fit the memory budget.
     #[error(
-        "training matrix of {rows} paragraphs x {features} features needs {needed_mib} MiB, over the {limit_mib} MiB limit; lower --max-features"
+        "training matrix of {rows} paragraphs x {features} features needs {needed_mib} MiB, over the {limit_mib} MiB limit; use --solver lbfgs"
     )]
     TooLarge {
         rows: usize,

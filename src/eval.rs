@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::dataset::{Dataset, Strength};
 use crate::error::{Error, Result};
-use crate::model::{fingerprint, Pipeline, StanceModel, TrainConfig};
+use crate::model::{fingerprint, FitReport, Pipeline, StanceModel, TrainConfig};
 
 /// Number of bootstrap resamples behind every interval.
 pub const BOOTSTRAP_RESAMPLES: usize = 1000;
@@ -170,6 +170,8 @@ pub struct Evaluation {
     pub excluded_training: usize,
     /// Every evaluated paragraph's row, truth, prediction and probabilities, in dataset order.
     pub outcome: Outcome,
+    /// How each fold's model fit ended, in fold order (empty for a saved model).
+    pub fits: Vec<FitReport>,
 }
 
 fn scores(labels: &[String], o: &Outcome, keep: &[usize], seed: u64) -> Scores {
@@ -266,6 +268,7 @@ pub(crate) fn summarize(
         clear,
         excluded_training: excluded,
         outcome: o,
+        fits: Vec::new(),
     }
 }
 
@@ -344,17 +347,17 @@ impl<'a> Prepared<'a> {
 
     /// Fits `config` on the paragraphs `train` and returns class probabilities for `test`
     /// (each test paragraph sees its article's other test paragraphs as context), plus the
-    /// majority class of the training part.
+    /// majority class of the training part and how the fit ended.
     pub fn fit_predict(
         &self,
         config: &TrainConfig,
         train: &[usize],
         test: &[usize],
-    ) -> Result<(Vec<Vec<f64>>, usize)> {
+    ) -> Result<(Vec<Vec<f64>>, usize, FitReport)> {
         let pick = |idx: &[usize], v: &[usize]| idx.iter().map(|&i| v[i]).collect::<Vec<_>>();
         let texts: Vec<&str> = train.iter().map(|&i| self.texts[i]).collect();
         let ys = pick(train, &self.y);
-        let pipeline = Pipeline::fit(
+        let (pipeline, fit) = Pipeline::fit_report(
             config,
             &texts,
             &pick(train, &self.article),
@@ -363,20 +366,20 @@ impl<'a> Prepared<'a> {
         )?;
         let test_texts: Vec<&str> = test.iter().map(|&i| self.texts[i]).collect();
         let probs = pipeline.probabilities_articles(&test_texts, &pick(test, &self.article));
-        Ok((probs, majority(ys.iter().copied(), self.labels.len())))
+        Ok((probs, majority(ys.iter().copied(), self.labels.len()), fit))
     }
 
     /// Grouped cross-validation restricted to the paragraphs `pool`: folds are made of whole
     /// articles of `pool`, and `always_train` paragraphs join every training part. Returns the
-    /// number of folds and, for each paragraph of `pool` (in order), its probabilities and the
-    /// fold's majority class.
+    /// number of folds, for each paragraph of `pool` (in order) its probabilities and the fold's
+    /// majority class, and each fold's fit report.
     pub fn cross_val(
         &self,
         config: &TrainConfig,
         pool: &[usize],
         always_train: &[usize],
         scheme: FoldScheme,
-    ) -> Result<(usize, Vec<FoldPrediction>)> {
+    ) -> Result<(usize, Vec<FoldPrediction>, Vec<FitReport>)> {
         let mut groups: Vec<usize> = pool.iter().map(|&i| self.article[i]).collect();
         groups.sort_unstable();
         groups.dedup();
@@ -393,7 +396,8 @@ impl<'a> Prepared<'a> {
         let fold_of_group = assign_folds(&sizes, scheme)?;
         let n_folds = fold_of_group.iter().max().map_or(0, |m| m + 1);
         let fold: Vec<usize> = local.iter().map(|&g| fold_of_group[g]).collect();
-        let per_fold: Vec<Result<Vec<(usize, FoldPrediction)>>> = (0..n_folds)
+        type Fold = (Vec<(usize, FoldPrediction)>, FitReport);
+        let per_fold: Vec<Result<Fold>> = (0..n_folds)
             .into_par_iter()
             .map(|f| {
                 let mut train: Vec<usize> = (0..pool.len())
@@ -403,21 +407,25 @@ impl<'a> Prepared<'a> {
                 train.extend_from_slice(always_train);
                 let test_pos: Vec<usize> = (0..pool.len()).filter(|&j| fold[j] == f).collect();
                 let test: Vec<usize> = test_pos.iter().map(|&j| pool[j]).collect();
-                let (probs, base) = self.fit_predict(config, &train, &test)?;
-                Ok(test_pos
+                let (probs, base, fit) = self.fit_predict(config, &train, &test)?;
+                let predictions = test_pos
                     .into_iter()
                     .zip(probs)
                     .map(|(j, p)| (j, (p, base)))
-                    .collect())
+                    .collect();
+                Ok((predictions, fit))
             })
             .collect();
         let mut out = vec![(Vec::new(), 0); pool.len()];
+        let mut fits = Vec::with_capacity(n_folds);
         for r in per_fold {
-            for (j, prediction) in r? {
+            let (predictions, fit) = r?;
+            for (j, prediction) in predictions {
                 out[j] = prediction;
             }
+            fits.push(fit);
         }
-        Ok((n_folds, out))
+        Ok((n_folds, out, fits))
     }
 }
 
@@ -441,7 +449,7 @@ pub fn cross_validate(
     let n_test = data.examples.len();
     let pool: Vec<usize> = (0..n_test).collect();
     let always: Vec<usize> = (n_test..all.examples.len()).collect();
-    let (n_folds, results) = prepared.cross_val(config, &pool, &always, scheme)?;
+    let (n_folds, results, fits) = prepared.cross_val(config, &pool, &always, scheme)?;
     let mut outcome = Outcome {
         truth: prepared.y[..n_test].to_vec(),
         row: (0..n_test).collect(),
@@ -462,14 +470,9 @@ pub fn cross_validate(
             extra.examples.len()
         ));
     }
-    Ok(summarize(
-        scheme_text,
-        n_folds,
-        prepared.labels,
-        outcome,
-        0,
-        seed,
-    ))
+    let mut evaluation = summarize(scheme_text, n_folds, prepared.labels, outcome, 0, seed);
+    evaluation.fits = fits;
+    Ok(evaluation)
 }
 
 /// Evaluated paragraphs whose top probability falls in `[from, to)` (the last bin includes 1).

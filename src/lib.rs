@@ -13,7 +13,7 @@
 //! | text → paragraphs | [`split`] | layouts, furniture and headings, mojibake |
 //! | paragraph → terms | [`analysis`] | Unicode words, lowercase, Snowball stems, n-grams |
 //! | terms → features | [`tfidf`] | vocabulary, idf, sparse L2-normalised rows |
-//! | features → probabilities | [`model`] | training via linfa-logistic, the model file |
+//! | features → probabilities | [`model`] | training (sparse L-BFGS in [`solver`], or linfa-logistic), the model file |
 //! | labelled files | [`dataset`] | TSV / CSV / JSON Lines with named columns |
 //! | honest numbers | [`eval`] | grouped cross-validation, baseline, bootstrap intervals |
 //! | training | [`train`] | fit, cross-validate, provenance |
@@ -57,6 +57,7 @@ pub mod model;
 pub mod output;
 pub mod report;
 pub mod score;
+pub mod solver;
 pub mod split;
 pub mod tfidf;
 pub mod train;

@@ -11,7 +11,7 @@ use slant::compare::{compare, score_articles, CompareConfig, DEFAULT_PERMUTATION
 use slant::dataset::{Columns, Dataset, Format};
 use slant::eval::{confidence_bins, cross_validate, evaluate_model, FoldScheme};
 use slant::manifest::Outlets;
-use slant::model::{StanceModel, TrainConfig};
+use slant::model::{fit_warnings, Solver, StanceModel, TrainConfig};
 use slant::output::{Counts, OutputFormat, Per, ScoreSink, SinkOptions};
 use slant::report::compare::{render_comparison, render_comparison_csv, CompareJson, ModelInfo};
 use slant::report::html::render_html;
@@ -294,6 +294,9 @@ struct HyperArgs {
     /// L-BFGS iteration cap [default: 500].
     #[arg(long)]
     max_iter: Option<u64>,
+    /// Trainer: `lbfgs` (sparse, parallel) or `linfa` (dense reference) [default: lbfgs].
+    #[arg(long, value_parser = str::parse::<Solver>)]
+    solver: Option<Solver>,
 }
 
 /// A flag value that may be `none` (clap reserves `Option<Option<T>>` for optional values).
@@ -388,6 +391,7 @@ impl HyperArgs {
         set(&mut m.alpha, self.alpha);
         set(&mut m.class_balance, self.class_balance);
         set(&mut m.max_iterations, self.max_iter);
+        set(&mut m.solver, self.solver);
         c.check()?;
         Ok(c)
     }
@@ -485,21 +489,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 slant::check_output(path)?;
             }
             let (dataset, extra) = data.load()?;
-            let evaluation = match &model {
+            let (evaluation, fitted_with) = match &model {
                 Some(path) => {
                     if extra.is_some() {
                         anyhow::bail!("--extra trains models; it has no meaning with --model");
                     }
                     let model = StanceModel::load(path)?;
-                    evaluate_model(&model, &dataset, cv.seed)?
+                    (evaluate_model(&model, &dataset, cv.seed)?, None)
                 }
-                None => cross_validate(
-                    &dataset,
-                    extra.as_ref(),
-                    &hyper.config()?,
-                    cv.scheme(),
-                    cv.seed,
-                )?,
+                None => {
+                    let config = hyper.config()?;
+                    let e =
+                        cross_validate(&dataset, extra.as_ref(), &config, cv.scheme(), cv.seed)?;
+                    (e, Some(config))
+                }
             };
             if let Some(path) = &predictions {
                 let mut bytes = Vec::new();
@@ -513,6 +516,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 slant::write_atomic(path, &bytes)?;
             }
             show_warnings(&dataset, extra.as_ref());
+            if let Some(config) = &fitted_with {
+                warn_fits("cross-validation", &evaluation.fits, config);
+            }
             let mut stdout = std::io::stdout().lock();
             if json {
                 serde_json::to_writer(&mut stdout, &EvalJson::new(&evaluation))?;
@@ -637,6 +643,15 @@ fn save_and_report(
 ) -> anyhow::Result<ExitCode> {
     model.save(out)?;
     show_warnings(data, extra);
+    let config = model.config();
+    warn_fits(
+        "final fit",
+        std::slice::from_ref(&model.provenance.fit),
+        &config,
+    );
+    if let Some(e) = evaluation {
+        warn_fits("cross-validation", &e.fits, &config);
+    }
     eprintln!(
         "slant: trained on {} paragraphs in {} groups, {} classes, {} features; wrote {}",
         model.provenance.paragraphs,
@@ -649,6 +664,13 @@ fn save_and_report(
         eprint!("{}", render_table(e, &data.name()));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the library's warnings about model fits (non-convergence, a capped vocabulary).
+fn warn_fits(what: &str, fits: &[slant::model::FitReport], config: &TrainConfig) {
+    for w in fit_warnings(fits, &config.model) {
+        eprintln!("slant: warning: {what}: {w}");
+    }
 }
 
 fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {

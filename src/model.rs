@@ -1,8 +1,9 @@
 //! The multinomial logistic model, its training, and the versioned model file.
 //!
-//! Training goes through linfa-logistic (L-BFGS on a dense f64 matrix). Scoring does not: the
-//! stored weights are applied to a paragraph's sparse TF-IDF row directly, one dot product per
-//! class over its non-zero terms, followed by a softmax.
+//! Training minimises linfa-logistic's objective either with the sparse trainer of
+//! [`crate::solver`] (the default) or with linfa-logistic itself on a dense f64 matrix (the
+//! reference). Scoring uses neither: the stored weights are applied to a paragraph's sparse
+//! TF-IDF row directly, one dot product per class over its non-zero terms, followed by a softmax.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,10 +14,12 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::solver::{balanced_weights, minimise, Objective, Stop};
 use crate::tfidf::{SparseVec, Tfidf, TfidfConfig, TransformBuf};
 
 /// Version of the model file layout; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: `solver` hyper-parameter, class balance by sample weights, `provenance.fit`.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Largest weight or intercept magnitude a model file may hold, and largest context weight.
 /// Feature values are at most 1 (rows are L2-normalised, and with context weights this small the
@@ -24,8 +27,42 @@ pub const FORMAT_VERSION: u32 = 1;
 /// cannot produce NaN.
 pub const MAX_WEIGHT: f64 = 1e100;
 
-/// Dense training matrices above this size are refused rather than risking running out of memory.
+/// Largest dense training matrix the `linfa` solver may build; above it the vocabulary is capped
+/// (see [`VocabularyCap`]) rather than risking running out of memory.
 pub const DENSE_LIMIT_BYTES: u64 = 4 << 30;
+
+/// Which optimiser trains the weights. Both minimise the same objective (see [`crate::solver`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Solver {
+    /// argmin's L-BFGS on sparse rows, in parallel ([`crate::solver`]).
+    #[default]
+    Lbfgs,
+    /// linfa-logistic on a dense paragraphs x features matrix: the reference, slow and
+    /// memory-hungry on large vocabularies.
+    Linfa,
+}
+
+impl Solver {
+    pub fn name(self) -> &'static str {
+        match self {
+            Solver::Lbfgs => "lbfgs",
+            Solver::Linfa => "linfa",
+        }
+    }
+}
+
+impl std::str::FromStr for Solver {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "lbfgs" => Ok(Solver::Lbfgs),
+            "linfa" => Ok(Solver::Linfa),
+            _ => Err(format!("`{s}` is not a solver; use `lbfgs` or `linfa`")),
+        }
+    }
+}
 
 /// Hyper-parameters of the logistic model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,12 +73,18 @@ pub struct ModelParams {
     pub alpha: f64,
     /// L-BFGS iteration cap.
     pub max_iterations: u64,
-    /// Stop when the gradient norm falls below this.
+    /// Stop when the gradient norm of the summed loss falls below this times the number of
+    /// training paragraphs (so the same setting suits 100 or 100,000 paragraphs, as
+    /// scikit-learn's `tol` on its mean loss does).
     pub gradient_tolerance: f64,
     /// Give every class the same total weight in the loss (scikit-learn's
-    /// `class_weight="balanced"`), by repeating paragraphs of the smaller classes.
+    /// `class_weight="balanced"`): with `lbfgs`, a paragraph of class `c` weighs
+    /// `n / (k * n_c)`; linfa has no sample weights, so with `linfa` the paragraphs of the
+    /// smaller classes are repeated instead (cyclically, up to the largest class's count).
     #[serde(default)]
     pub class_balance: bool,
+    /// The optimiser.
+    pub solver: Solver,
 }
 
 impl Default for ModelParams {
@@ -49,8 +92,9 @@ impl Default for ModelParams {
         ModelParams {
             alpha: 1.0,
             max_iterations: 500,
-            gradient_tolerance: 1e-5,
+            gradient_tolerance: 1e-6,
             class_balance: false,
+            solver: Solver::Lbfgs,
         }
     }
 }
@@ -120,6 +164,107 @@ fn softmax(z: &mut [f64]) {
     z.iter_mut().for_each(|v| *v /= sum);
 }
 
+/// How the weights were fitted: recorded in a model's provenance, and what training warns about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FitReport {
+    pub solver: Solver,
+    /// L-BFGS iterations; `None` when the solver does not say (linfa).
+    pub iterations: Option<u64>,
+    /// Loss-and-gradient evaluations; `None` when the solver does not say (linfa).
+    pub evaluations: Option<u64>,
+    /// Euclidean norm of the objective's gradient at the fitted weights (for linfa, computed
+    /// afterwards on the objective it minimised).
+    pub gradient_norm: f64,
+    pub stop: Stop,
+    /// The gradient-norm threshold the fit used: `gradient_tolerance` times the paragraphs.
+    pub tolerance: f64,
+    /// The gradient norm is below [`FitReport::tolerance`].
+    pub converged: bool,
+    /// Set when the linfa solver's dense matrix would not have fitted in memory and the
+    /// vocabulary was capped.
+    pub vocabulary_cap: Option<VocabularyCap>,
+}
+
+/// The vocabulary was cut to the most frequent terms so that the linfa solver's dense matrix
+/// fits its memory limit ([`DENSE_LIMIT_BYTES`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VocabularyCap {
+    /// `max_features` as configured, before the cap.
+    pub requested_max_features: Option<usize>,
+    /// Terms the configured featurizer found.
+    pub terms: usize,
+    /// Terms kept (the most frequent, as `max_features` keeps them).
+    pub kept: usize,
+    /// Rows of the dense matrix: paragraphs, with class-balance repeats.
+    pub rows: usize,
+    pub limit_mib: u64,
+}
+
+impl VocabularyCap {
+    /// What happened and what to do, in one line.
+    pub fn message(&self) -> String {
+        let needed = (self.rows as u64 * self.terms as u64 * 8) >> 20;
+        format!(
+            "the linfa solver's dense matrix of {} rows x {} terms would need {} MiB, over its {} MiB limit, so only the {} most frequent terms were kept; use --solver lbfgs to keep every term, or --max-features to choose the cap",
+            self.rows, self.terms, needed, self.limit_mib, self.kept
+        )
+    }
+}
+
+/// Warnings about fits (one fit, or every fold's): one line per kind of problem, naming the
+/// worst case, or nothing when every fit converged uncapped.
+pub fn fit_warnings(fits: &[FitReport], params: &ModelParams) -> Vec<String> {
+    let of = |c: usize| match fits.len() {
+        1 => String::new(),
+        n => format!(" in {c} of {n} fits"),
+    };
+    let mut out = Vec::new();
+    // Fits stopped short of the tolerance: by the iteration cap (more iterations help), then
+    // by the loss no longer changing in f64 (they do not).
+    for stalled in [false, true] {
+        let short: Vec<&FitReport> = fits
+            .iter()
+            .filter(|f| !f.converged && f.stop.is_stall() == stalled)
+            .collect();
+        let Some(worst) = short
+            .iter()
+            .max_by(|a, b| a.gradient_norm.total_cmp(&b.gradient_norm))
+        else {
+            continue;
+        };
+        let advice = if stalled {
+            "more iterations would not help; a larger --alpha makes the problem easier".to_owned()
+        } else {
+            format!(
+                "raise --max-iter (now {}) or --alpha",
+                params.max_iterations
+            )
+        };
+        out.push(format!(
+            "the {} solver did not converge{}: {}, leaving a gradient norm of {:.2e}, above the tolerance {:e}; {advice}",
+            worst.solver.name(),
+            of(short.len()),
+            worst.stop.describe(),
+            worst.gradient_norm,
+            worst.tolerance,
+        ));
+    }
+    let capped: Vec<&VocabularyCap> = fits
+        .iter()
+        .filter_map(|f| f.vocabulary_cap.as_ref())
+        .collect();
+    if let Some(tightest) = capped.iter().min_by_key(|c| c.kept) {
+        out.push(format!(
+            "vocabulary capped{}: {}",
+            of(capped.len()),
+            tightest.message()
+        ));
+    }
+    out
+}
+
 /// A featurizer and weights trained together, for `classes` (sorted).
 #[derive(Debug, Clone)]
 pub struct Pipeline {
@@ -140,22 +285,78 @@ impl Pipeline {
         y: &[usize],
         classes: &[String],
     ) -> Result<Self> {
+        Ok(Self::fit_report(config, texts, article, y, classes)?.0)
+    }
+
+    /// [`Pipeline::fit`], also saying how the optimiser ended and whether the vocabulary was
+    /// capped.
+    pub fn fit_report<S: AsRef<str>>(
+        config: &TrainConfig,
+        texts: &[S],
+        article: &[usize],
+        y: &[usize],
+        classes: &[String],
+    ) -> Result<(Self, FitReport)> {
+        Self::fit_within(config, texts, article, y, classes, DENSE_LIMIT_BYTES)
+    }
+
+    /// [`Pipeline::fit_report`] with the linfa solver's dense matrix held to `dense_limit`
+    /// bytes: a larger vocabulary is cut to the most frequent terms that fit.
+    pub(crate) fn fit_within<S: AsRef<str>>(
+        config: &TrainConfig,
+        texts: &[S],
+        article: &[usize],
+        y: &[usize],
+        classes: &[String],
+        dense_limit: u64,
+    ) -> Result<(Self, FitReport)> {
         config.check()?;
         assert_eq!(texts.len(), y.len(), "one label per text");
-        let featurizer = config.featurizer.fit(texts)?;
+        let mut featurizer = config.featurizer.fit(texts)?;
+        let mut cap = None;
+        // With one class nothing is fitted, so no dense matrix is built.
+        let fitted = y.iter().any(|&c| c != y[0]);
+        if config.model.solver == Solver::Linfa && fitted {
+            let rows = dense_order(y, classes.len(), &config.model).len();
+            let fits = usize::try_from(dense_limit / (rows as u64 * 8)).unwrap_or(usize::MAX);
+            let terms = featurizer.n_features();
+            if terms > fits {
+                if fits == 0 {
+                    return Err(Error::TooLarge {
+                        rows,
+                        features: terms,
+                        needed_mib: (rows as u64 * terms as u64 * 8) >> 20,
+                        limit_mib: dense_limit >> 20,
+                    });
+                }
+                let mut capped = config.featurizer.clone();
+                capped.max_features = Some(fits);
+                featurizer = capped.fit(texts)?;
+                cap = Some(VocabularyCap {
+                    requested_max_features: config.featurizer.max_features,
+                    terms,
+                    kept: featurizer.n_features(),
+                    rows,
+                    limit_mib: dense_limit >> 20,
+                });
+            }
+        }
         let rows = featurizer.transform_articles(texts, article);
-        let linear = fit_linear(
+        let (linear, mut report) = fit_linear(
             &rows,
             featurizer.n_features(),
             y,
             classes.len(),
             &config.model,
+            dense_limit,
         )?;
-        Ok(Pipeline {
+        report.vocabulary_cap = cap;
+        let pipeline = Pipeline {
             featurizer,
             classes: classes.to_vec(),
             linear,
-        })
+        };
+        Ok((pipeline, report))
     }
 
     /// Class probabilities for one paragraph on its own (no context), in `classes` order.
@@ -186,7 +387,8 @@ impl Pipeline {
 }
 
 /// Row indices with the smaller classes repeated (cyclically, in order) up to the largest
-/// class's count, so that each class carries the same weight in the summed loss.
+/// class's count, so that each class carries the same weight in the summed loss: class balance
+/// for linfa, which has no sample weights.
 fn balanced_indices(y: &[usize], n_classes: usize) -> Vec<usize> {
     let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); n_classes];
     for (i, &c) in y.iter().enumerate() {
@@ -200,14 +402,24 @@ fn balanced_indices(y: &[usize], n_classes: usize) -> Vec<usize> {
     out
 }
 
-/// Fits multinomial logistic regression on sparse rows via linfa-logistic.
+/// The rows of the linfa solver's dense matrix, as indices of the paragraphs.
+fn dense_order(y: &[usize], n_classes: usize, params: &ModelParams) -> Vec<usize> {
+    if params.class_balance {
+        balanced_indices(y, n_classes)
+    } else {
+        (0..y.len()).collect()
+    }
+}
+
+/// Fits multinomial logistic regression on sparse rows with the configured solver.
 fn fit_linear(
     rows: &[SparseVec],
     n_features: usize,
     y: &[usize],
     n_classes: usize,
     params: &ModelParams,
-) -> Result<Linear> {
+    dense_limit: u64,
+) -> Result<(Linear, FitReport)> {
     let present: Vec<usize> = {
         let mut p: Vec<usize> = y.to_vec();
         p.sort_unstable();
@@ -219,20 +431,82 @@ fn fit_linear(
     if present.len() == 1 {
         // One class seen: it takes all the probability, whatever the text.
         intercept[present[0]] = 0.0;
-        return Ok(Linear { weights, intercept });
+        let report = FitReport {
+            solver: params.solver,
+            iterations: Some(0),
+            evaluations: Some(0),
+            gradient_norm: 0.0,
+            stop: Stop::OneClass,
+            tolerance: 0.0,
+            converged: true,
+            vocabulary_cap: None,
+        };
+        return Ok((Linear { weights, intercept }, report));
     }
-    let order: Vec<usize> = if params.class_balance {
-        balanced_indices(y, n_classes)
-    } else {
-        (0..y.len()).collect()
+    // Both solvers see only the classes present, numbered in sorted order (as linfa numbers
+    // them); a class without paragraphs keeps a logit of minus infinity.
+    let k = present.len();
+    let tolerance = params.gradient_tolerance * y.len() as f64;
+    let local: Vec<usize> = y
+        .iter()
+        .map(|c| present.binary_search(c).expect("present"))
+        .collect();
+    let (flat, report) = match params.solver {
+        Solver::Lbfgs => {
+            let weight = if params.class_balance {
+                balanced_weights(&local, k)
+            } else {
+                vec![1.0; y.len()]
+            };
+            let objective = Objective::new(rows, n_features, &local, k, weight, params.alpha);
+            let m = minimise(&objective, params.max_iterations, tolerance)?;
+            let report = FitReport {
+                solver: Solver::Lbfgs,
+                iterations: Some(m.iterations),
+                evaluations: Some(m.evaluations),
+                gradient_norm: m.gradient_norm,
+                stop: m.stop,
+                tolerance,
+                converged: m.gradient_norm < tolerance,
+                vocabulary_cap: None,
+            };
+            (m.w, report)
+        }
+        Solver::Linfa => fit_linfa(rows, n_features, &local, k, params, tolerance, dense_limit)?,
     };
+    for (col, &class) in present.iter().enumerate() {
+        for (f, slot) in weights[class].iter_mut().enumerate() {
+            *slot = flat[f * k + col];
+        }
+        intercept[class] = flat[n_features * k + col];
+    }
+    if flat.iter().any(|v| !v.is_finite()) {
+        return Err(Error::Fit(
+            "the optimiser produced non-finite weights; raise --alpha".into(),
+        ));
+    }
+    Ok((Linear { weights, intercept }, report))
+}
+
+/// Fits with linfa-logistic on a dense matrix; `y` in `0..k`, every class present. Returns the
+/// parameters in [`crate::solver::Objective`]'s layout.
+fn fit_linfa(
+    rows: &[SparseVec],
+    n_features: usize,
+    y: &[usize],
+    k: usize,
+    params: &ModelParams,
+    tolerance: f64,
+    dense_limit: u64,
+) -> Result<(Vec<f64>, FitReport)> {
+    let order = dense_order(y, k, params);
     let needed = (order.len() as u64) * (n_features as u64) * 8;
-    if needed > DENSE_LIMIT_BYTES {
+    if needed > dense_limit {
         return Err(Error::TooLarge {
             rows: order.len(),
             features: n_features,
             needed_mib: needed >> 20,
-            limit_mib: DENSE_LIMIT_BYTES >> 20,
+            limit_mib: dense_limit >> 20,
         });
     }
     let mut x = Array2::<f64>::zeros((order.len(), n_features));
@@ -246,44 +520,42 @@ fn fit_linear(
     let fitted = MultiLogisticRegression::default()
         .alpha(params.alpha)
         .max_iterations(params.max_iterations)
-        .gradient_tolerance(params.gradient_tolerance)
+        .gradient_tolerance(tolerance)
         .fit(&dataset)
         .map_err(|e| Error::Fit(e.to_string()))?;
-    // linfa sorts the classes it saw; map its columns back onto ours.
     let seen = fitted.classes();
     let w = fitted.params();
     let b = fitted.intercept();
-    if seen != present.as_slice()
-        || w.nrows() != n_features
-        || w.ncols() != seen.len()
-        || b.len() != seen.len()
-    {
+    if !seen.iter().copied().eq(0..k) || w.dim() != (n_features, k) || b.len() != k {
         return Err(Error::Fit(format!(
             "unexpected model shape: {}x{} weights, {} intercepts for {} features and {} classes",
             w.nrows(),
             w.ncols(),
             b.len(),
             n_features,
-            seen.len()
+            k
         )));
     }
-    for (col, &class) in seen.iter().enumerate() {
-        for (f, slot) in weights[class].iter_mut().enumerate() {
-            *slot = w[[f, col]];
-        }
-        intercept[class] = b[col];
-    }
-    if weights
-        .iter()
-        .flatten()
-        .chain(intercept.iter().filter(|v| **v != f64::NEG_INFINITY))
-        .any(|v| !v.is_finite())
-    {
-        return Err(Error::Fit(
-            "the optimiser produced non-finite weights; raise --alpha".into(),
-        ));
-    }
-    Ok(Linear { weights, intercept })
+    let flat: Vec<f64> = w.iter().chain(b.iter()).copied().collect();
+    // linfa does not say whether it converged: measure the gradient of the objective it
+    // minimised, in which a paragraph weighs as often as it was repeated.
+    let mut repeats = vec![0.0; y.len()];
+    order.iter().for_each(|&i| repeats[i] += 1.0);
+    let objective = Objective::new(rows, n_features, y, k, repeats, params.alpha);
+    let mut grad = vec![0.0; flat.len()];
+    objective.loss_grad(&flat, &mut grad);
+    let gradient_norm = crate::solver::norm(&grad);
+    let report = FitReport {
+        solver: Solver::Linfa,
+        iterations: None,
+        evaluations: None,
+        gradient_norm,
+        stop: Stop::NotReported,
+        tolerance,
+        converged: gradient_norm < tolerance,
+        vocabulary_cap: None,
+    };
+    Ok((flat, report))
 }
 
 /// Where a model came from: enough to reproduce it and to judge it.
@@ -306,6 +578,8 @@ pub struct Provenance {
     /// Truncated SHA-256 of each training paragraph's text, sorted: lets `eval --model` keep
     /// training paragraphs out of a held-out score.
     pub training_fingerprints: Vec<String>,
+    /// How the final fit ended.
+    pub fit: FitReport,
 }
 
 /// One training file.
@@ -383,8 +657,13 @@ impl StanceModel {
 
     /// The configuration this model was trained with.
     pub fn config(&self) -> TrainConfig {
+        let mut featurizer = self.pipeline.featurizer.config().clone();
+        // A vocabulary capped for the linfa solver is re-capped the same way on retraining.
+        if let Some(cap) = &self.provenance.fit.vocabulary_cap {
+            featurizer.max_features = cap.requested_max_features;
+        }
         TrainConfig {
-            featurizer: self.pipeline.featurizer.config().clone(),
+            featurizer,
             model: self.hyperparameters.clone(),
         }
     }
@@ -642,22 +921,25 @@ pub fn fingerprint(text: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Six paragraphs, each its own article, two per class.
+    const TOY_TEXTS: [&str; 6] = [
+        "strike the camps now",
+        "more strikes and force",
+        "talk to Kabul and trade",
+        "dialogue and trade open",
+        "policy failed badly",
+        "a failed and costly policy",
+    ];
+    const TOY_Y: [usize; 6] = [2, 2, 0, 0, 1, 1];
+    const TOY_ARTICLES: [usize; 6] = [0, 1, 2, 3, 4, 5];
+
     fn toy() -> Pipeline {
-        let texts = [
-            "strike the camps now",
-            "more strikes and force",
-            "talk to Kabul and trade",
-            "dialogue and trade open",
-            "policy failed badly",
-            "a failed and costly policy",
-        ];
-        let y = [2, 2, 0, 0, 1, 1];
         let classes = ["conciliatory", "critical", "hawkish"].map(String::from);
         Pipeline::fit(
             &TrainConfig::default(),
-            &texts,
-            &[0, 1, 2, 3, 4, 5],
-            &y,
+            &TOY_TEXTS,
+            &TOY_ARTICLES,
+            &TOY_Y,
             &classes,
         )
         .unwrap()
@@ -742,6 +1024,16 @@ mod tests {
                 cross_validation: None,
                 tuning: None,
                 training_fingerprints: Vec::new(),
+                fit: FitReport {
+                    solver: Solver::Lbfgs,
+                    iterations: Some(0),
+                    evaluations: Some(0),
+                    gradient_norm: 0.0,
+                    stop: Stop::GradientTolerance,
+                    tolerance: 1e-6,
+                    converged: true,
+                    vocabulary_cap: None,
+                },
             },
             crate_version: "0".into(),
         }
@@ -775,10 +1067,13 @@ mod tests {
         let json = wrap(toy()).to_json();
         let path = Path::new("m.json");
         let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
-        value["format_version"] = serde_json::json!(2);
+        value["format_version"] = serde_json::json!(FORMAT_VERSION + 1);
         value["new_field"] = serde_json::json!([1, 2]);
         let err = StanceModel::from_slice(path, value.to_string().as_bytes()).unwrap_err();
-        assert!(matches!(err, Error::ModelVersion { found: 2, .. }), "{err}");
+        assert!(
+            matches!(err, Error::ModelVersion { found, .. } if found == FORMAT_VERSION + 1),
+            "{err}"
+        );
         value.as_object_mut().unwrap().remove("format_version");
         let err = StanceModel::from_slice(path, value.to_string().as_bytes()).unwrap_err();
         assert!(err.to_string().contains("no format_version field"), "{err}");
@@ -787,6 +1082,22 @@ mod tests {
         assert!(
             err.to_string().contains("unknown field `new_field`"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn models_of_the_previous_format_ask_to_be_retrained() {
+        // Format 1 models were trained by linfa with class balance by repetition and have no
+        // solver: they must be retrained, not silently read.
+        let mut value: serde_json::Value = serde_json::from_str(&wrap(toy()).to_json()).unwrap();
+        value["format_version"] = serde_json::json!(1);
+        let err = StanceModel::from_slice(Path::new("old.json"), value.to_string().as_bytes())
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("format version 1 is not supported")
+                && text.contains("retrain it with `slant train`"),
+            "{text}"
         );
     }
 
@@ -810,6 +1121,233 @@ mod tests {
         let json = model.to_json();
         let back = StanceModel::from_slice(Path::new("m.json"), json.as_bytes()).unwrap();
         assert_eq!(back.to_json(), json);
+    }
+
+    /// The seed labels: texts, article of each, label indices, classes.
+    fn seed_labels() -> (Vec<String>, Vec<usize>, Vec<usize>, Vec<String>) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("labels/seeds.tsv");
+        let columns = crate::dataset::Columns {
+            text: "text".into(),
+            label: "label".into(),
+            group: "doc".into(),
+        };
+        let data = crate::dataset::Dataset::read_all(&[path], &columns, None).unwrap();
+        let classes = data.classes();
+        let y = data
+            .examples
+            .iter()
+            .map(|e| classes.binary_search(&e.label).unwrap())
+            .collect();
+        let texts = data.examples.iter().map(|e| e.text.clone()).collect();
+        (texts, data.group_indices().0, y, classes)
+    }
+
+    /// Largest difference between the two solvers' probabilities on the training paragraphs.
+    fn solver_gap<S: AsRef<str>>(
+        config: &TrainConfig,
+        texts: &[S],
+        article: &[usize],
+        y: &[usize],
+    ) -> f64 {
+        let classes = ["a", "b", "c"].map(String::from);
+        let mut probs = Vec::new();
+        let mut norms = Vec::new();
+        for solver in [Solver::Lbfgs, Solver::Linfa] {
+            let mut c = config.clone();
+            c.model.solver = solver;
+            let (p, report) = Pipeline::fit_report(&c, texts, article, y, &classes).unwrap();
+            assert!(report.converged, "{report:?}");
+            norms.push(report.gradient_norm);
+            probs.push(p.probabilities_articles(texts, article));
+        }
+        // The same iterates, up to rounding: they stop at the same point.
+        assert!((norms[0] - norms[1]).abs() < 1e-5 * norms[0], "{norms:?}");
+        probs[0]
+            .iter()
+            .flatten()
+            .zip(probs[1].iter().flatten())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn sparse_solver_matches_linfa() {
+        // Same objective, optimiser and start, so the same iterates up to rounding (linfa sums
+        // dense products in another order and uses one global maximum in its softmax).
+        // Measured: 2e-14 (toy) and 2e-12 (seeds). Asking for a gradient norm near what f64
+        // can resolve (1e-8 here) lets the rounding steer the two apart: about 3e-8.
+        let mut config = TrainConfig::default();
+        let gap = solver_gap(&config, &TOY_TEXTS, &TOY_ARTICLES, &TOY_Y);
+        assert!(gap < 1e-12, "toy: {gap:e}");
+        let (texts, article, y, _) = seed_labels();
+        config.featurizer.context.window = 1;
+        config.featurizer.context.neighbour_weight = 0.5;
+        let gap = solver_gap(&config, &texts, &article, &y);
+        assert!(gap < 1e-10, "seeds: {gap:e}");
+    }
+
+    #[test]
+    fn class_balance_weights_match_exact_repetition() {
+        // With class counts 4, 2, 1, linfa's repetition gives each paragraph exactly
+        // max / n_c copies: the weights n / (k n_c) times k max / n. Scaling linfa's alpha by
+        // the same factor makes its objective a multiple of ours, with the same minimum.
+        let texts = [
+            "strike the camps",
+            "strike hard now",
+            "force and strikes",
+            "camps must go",
+            "talk and trade",
+            "trade with Kabul",
+            "the policy failed",
+        ]
+        .map(String::from);
+        let y = [2, 2, 2, 2, 0, 0, 1];
+        let article: Vec<usize> = (0..7).collect();
+        let mut ours = TrainConfig::default();
+        ours.model.class_balance = true;
+        ours.model.gradient_tolerance = 1e-9;
+        let mut theirs = ours.clone();
+        theirs.model.solver = Solver::Linfa;
+        theirs.model.alpha *= 3.0 * 4.0 / 7.0;
+        let classes = ["a", "b", "c"].map(String::from);
+        let a = Pipeline::fit(&ours, &texts, &article, &y, &classes).unwrap();
+        let b = Pipeline::fit(&theirs, &texts, &article, &y, &classes).unwrap();
+        let (pa, pb) = (
+            a.probabilities_articles(&texts, &article),
+            b.probabilities_articles(&texts, &article),
+        );
+        for (x, z) in pa.iter().flatten().zip(pb.iter().flatten()) {
+            assert!((x - z).abs() < 1e-8, "{x} vs {z}");
+        }
+        // And balancing does change the fit: the lone `critical` paragraph gains.
+        let mut plain = ours.clone();
+        plain.model.class_balance = false;
+        let c = Pipeline::fit(&plain, &texts, &article, &y, &classes).unwrap();
+        let pc = c.probabilities_articles(&texts, &article);
+        assert!(pa[6][1] > pc[6][1] + 0.01, "{} vs {}", pa[6][1], pc[6][1]);
+    }
+
+    #[test]
+    fn weights_do_not_depend_on_the_thread_count() {
+        let (texts, article, y, classes) = seed_labels();
+        let fit = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let p = pool.install(|| {
+                Pipeline::fit(&TrainConfig::default(), &texts, &article, &y, &classes).unwrap()
+            });
+            let model = wrap(p);
+            model.to_json()
+        };
+        assert_eq!(fit(1), fit(2));
+    }
+
+    #[test]
+    fn non_convergence_is_reported() {
+        let (texts, article, y, classes) = seed_labels();
+        for solver in [Solver::Lbfgs, Solver::Linfa] {
+            let mut config = TrainConfig::default();
+            config.model.solver = solver;
+            config.model.max_iterations = 2;
+            let (_, report) =
+                Pipeline::fit_report(&config, &texts, &article, &y, &classes).unwrap();
+            assert!(!report.converged, "{report:?}");
+            assert!(report.gradient_norm > report.tolerance);
+            let expected = match solver {
+                Solver::Lbfgs => Stop::IterationCap,
+                Solver::Linfa => Stop::NotReported,
+            };
+            assert_eq!(report.stop, expected);
+            let warnings = fit_warnings(&[report.clone(), report], &config.model);
+            assert_eq!(warnings.len(), 1, "{warnings:?}");
+            assert!(
+                warnings[0].contains("did not converge in 2 of 2 fits")
+                    && warnings[0].contains("--max-iter (now 2)"),
+                "{}",
+                warnings[0]
+            );
+        }
+        let (_, report) =
+            Pipeline::fit_report(&TrainConfig::default(), &texts, &article, &y, &classes).unwrap();
+        assert!(report.converged && report.stop == Stop::GradientTolerance);
+        assert!(report.iterations.unwrap() < 500);
+        assert!(fit_warnings(std::slice::from_ref(&report), &ModelParams::default()).is_empty());
+        // A stall is not cured by more iterations, and the warning does not say it is.
+        let stalled = FitReport {
+            stop: Stop::NoProgress,
+            converged: false,
+            gradient_norm: 2e-5,
+            ..report
+        };
+        let warnings = fit_warnings(&[stalled], &ModelParams::default());
+        assert!(
+            warnings.len() == 1
+                && warnings[0].contains("the loss stopped changing")
+                && warnings[0].contains("more iterations would not help")
+                && !warnings[0].contains("--max-iter"),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn linfa_vocabulary_is_capped_to_the_dense_limit() {
+        let texts = [
+            "strike the camps now",
+            "more strikes and force",
+            "talk to Kabul and trade",
+            "dialogue and trade open",
+        ];
+        let (article, y) = ([0, 1, 2, 3], [1, 1, 0, 0]);
+        let classes = ["a", "b"].map(String::from);
+        let mut config = TrainConfig::default();
+        config.model.solver = Solver::Linfa;
+        let full = config.featurizer.fit(&texts).unwrap().n_features();
+        // Room for 4 rows x 5 features of 8 bytes.
+        let limit = 4 * 5 * 8;
+        let (p, report) =
+            Pipeline::fit_within(&config, &texts, &article, &y, &classes, limit).unwrap();
+        let cap = report.vocabulary_cap.clone().expect("capped");
+        assert_eq!((cap.terms, cap.kept, cap.rows), (full, 5, 4));
+        assert_eq!(cap.requested_max_features, None);
+        // The kept terms are what max_features keeps.
+        let mut five = config.featurizer.clone();
+        five.max_features = Some(5);
+        assert_eq!(
+            p.featurizer.vocabulary(),
+            five.fit(&texts).unwrap().vocabulary()
+        );
+        let warnings = fit_warnings(std::slice::from_ref(&report), &config.model);
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("only the 5 most frequent terms")
+                    && w.contains("--solver lbfgs")),
+            "{warnings:?}"
+        );
+        // A model so capped asks for the same cap when retrained from its configuration.
+        let mut model = wrap(p);
+        model.provenance.fit = report;
+        assert_eq!(model.config().featurizer.max_features, None);
+        // Class balance repeats rows for linfa (3 + 3 here), so fewer terms fit.
+        config.model.class_balance = true;
+        let (_, report) =
+            Pipeline::fit_within(&config, &texts, &article, &[1, 1, 1, 0], &classes, limit)
+                .unwrap();
+        let cap = report.vocabulary_cap.expect("capped");
+        assert_eq!((cap.rows, cap.kept), (6, 3));
+        config.model.class_balance = false;
+        // The sparse solver needs no cap.
+        config.model.solver = Solver::Lbfgs;
+        let (p, report) =
+            Pipeline::fit_within(&config, &texts, &article, &y, &classes, limit).unwrap();
+        assert_eq!(p.featurizer.n_features(), full);
+        assert!(report.vocabulary_cap.is_none());
+        // When not even one feature per row fits, a clear error, not an allocation.
+        config.model.solver = Solver::Linfa;
+        let err = Pipeline::fit_within(&config, &texts, &article, &y, &classes, 31).unwrap_err();
+        assert!(matches!(err, Error::TooLarge { rows: 4, .. }), "{err}");
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub fn train(
         .map(|e| classes.binary_search(&e.label).expect("label present"))
         .collect();
     let (article, n_groups) = all.group_indices();
-    let pipeline = Pipeline::fit(&opts.config, &texts, &article, &y, &classes)?;
+    let (pipeline, fit) = Pipeline::fit_report(&opts.config, &texts, &article, &y, &classes)?;
     let mut fingerprints: Vec<String> = texts.iter().map(|t| fingerprint(t)).collect();
     fingerprints.sort_unstable();
     fingerprints.dedup();
@@ -90,6 +90,7 @@ pub fn train(
         cross_validation,
         tuning: None,
         training_fingerprints: fingerprints,
+        fit,
     };
     let model = StanceModel {
         surface_forms: surface_forms(&pipeline.featurizer, &texts),

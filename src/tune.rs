@@ -191,7 +191,7 @@ fn inner_scores(
     candidates
         .par_iter()
         .map(|c| {
-            let (_, preds) = p.cross_val(c, pool, &[], FoldScheme::GroupKFold(k))?;
+            let (_, preds, _) = p.cross_val(c, pool, &[], FoldScheme::GroupKFold(k))?;
             let truth: Vec<usize> = pool.iter().map(|&i| p.y[i]).collect();
             let pred: Vec<usize> = preds.iter().map(|(probs, _)| argmax(probs)).collect();
             Ok(metrics(&p.labels, &truth, &pred).macro_f1)
@@ -249,7 +249,7 @@ pub fn tune(
             describe(&visited[win].0)
         ));
         outer_choices.push(describe(&visited[win].0));
-        let (probs, base) = p.fit_predict(&visited[win].0, &train, &test)?;
+        let (probs, base, _) = p.fit_predict(&visited[win].0, &train, &test)?;
         for (&i, pr) in test.iter().zip(probs) {
             o.pred[i] = argmax(&pr);
             o.baseline[i] = base;

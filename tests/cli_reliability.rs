@@ -540,7 +540,16 @@ fn broken_model_files_fail_cleanly_in_score_and_eval() {
     let mut v: Value = serde_json::from_str(&shipped).unwrap();
     v["intercept"][0] = 1e200.into();
     let huge = v.to_string();
-    let newer = shipped.replacen("\"format_version\": 1", "\"format_version\": 2", 1);
+    let version = slant::model::FORMAT_VERSION;
+    let newer = shipped.replacen(
+        &format!("\"format_version\": {version}"),
+        &format!("\"format_version\": {}", version + 1),
+        1,
+    );
+    let newer_message = format!(
+        "model format version {} is not supported (this slant reads version {version})",
+        version + 1
+    );
     let cases: [(&str, &[u8], &str); 8] = [
         ("empty.json", b"", "the file is cut short (truncated?)"),
         (
@@ -550,11 +559,7 @@ fn broken_model_files_fail_cleanly_in_score_and_eval() {
         ),
         ("text.json", b"This is not a model.\n", "not JSON"),
         ("png.json", b"\x89PNG\r\n\x1a\n\0\0", "not JSON"),
-        (
-            "newer.json",
-            newer.as_bytes(),
-            "model format version 2 is not supported (this slant reads version 1)",
-        ),
+        ("newer.json", newer.as_bytes(), &newer_message),
         ("idf.json", short_idf.as_bytes(), "idf has"),
         (
             "weights.json",

@@ -70,7 +70,11 @@ fn bad_model_files_fail_cleanly() {
         ),
         (
             "newer.json",
-            shipped.replacen("\"format_version\": 1", "\"format_version\": 99", 1),
+            shipped.replacen(
+                &format!("\"format_version\": {}", slant::model::FORMAT_VERSION),
+                "\"format_version\": 99",
+                1,
+            ),
             "version 99",
         ),
         (

@@ -18,7 +18,7 @@ fn training_twice_writes_identical_bytes_and_the_model_describes_itself() {
     let bytes = std::fs::read(&a).unwrap();
     assert_eq!(bytes, std::fs::read(&b).unwrap());
     let m: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    assert_eq!(m["format_version"], 1);
+    assert_eq!(m["format_version"], slant::model::FORMAT_VERSION);
     assert_eq!(
         m["classes"],
         serde_json::json!(["conciliatory", "critical", "hawkish"])
@@ -305,4 +305,91 @@ fn eval_writes_every_held_out_prediction_and_a_confidence_table() {
     check(&rows, &["conciliatory", "critical", "hawkish", "neutral"]);
     assert!(rows.iter().all(|r| r["probs"]["neutral"] == 0.0));
     assert_eq!(rows[2]["correct"], false);
+}
+
+#[test]
+fn both_solvers_train_and_the_model_records_how_the_fit_ended() {
+    let dir = temp();
+    for solver in ["lbfgs", "linfa"] {
+        let out = dir.path().join(format!("{solver}.json"));
+        let o = slant(&[
+            "train",
+            "--no-cv",
+            "--solver",
+            solver,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+        let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(m["hyperparameters"]["solver"], solver);
+        let fit = &m["provenance"]["fit"];
+        assert_eq!(fit["solver"], solver);
+        assert_eq!(fit["converged"], true);
+        assert!(
+            fit["gradient_norm"].as_f64().unwrap() < fit["tolerance"].as_f64().unwrap(),
+            "{fit}"
+        );
+        assert!(fit["vocabulary_cap"].is_null());
+        if solver == "lbfgs" {
+            assert_eq!(fit["stop"], "gradient_tolerance");
+            assert!(fit["iterations"].as_u64().unwrap() > 0);
+        } else {
+            assert_eq!(fit["stop"], "not_reported");
+            assert!(fit["iterations"].is_null());
+        }
+    }
+}
+
+#[test]
+fn training_warns_when_the_iteration_cap_stops_a_fit() {
+    let dir = temp();
+    let out = dir.path().join("m.json");
+    let o = slant(&[
+        "train",
+        "--max-iter",
+        "3",
+        "--folds",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("slant: warning: final fit: the lbfgs solver did not converge: it reached the iteration cap")
+            && err.contains("raise --max-iter (now 3)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "slant: warning: cross-validation: the lbfgs solver did not converge in 2 of 2 fits"
+        ),
+        "{err}"
+    );
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let fit = &m["provenance"]["fit"];
+    assert_eq!(fit["stop"], "iteration_cap");
+    assert_eq!(fit["converged"], false);
+    assert_eq!(fit["iterations"], 3);
+    // eval says the same about its folds.
+    let o = slant(&["eval", "--max-iter", "3", "--folds", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cross-validation: the lbfgs solver did not converge in 2 of 2 fits"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn an_unknown_solver_is_refused() {
+    let o = slant(&["train", "--solver", "sgd"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`sgd` is not a solver; use `lbfgs` or `linfa`"),
+        "{}",
+        stderr(&o)
+    );
 }
