@@ -91,10 +91,18 @@ impl SearchSpace {
         let contexts: &[(usize, f64, f64)] = if quick {
             &[(0, 0.0, 0.0), (1, 0.5, 0.0)]
         } else {
-            &[(0, 0.0, 0.0), (1, 0.5, 0.0), (2, 0.5, 0.0), (1, 0.5, 0.25)]
+            &[
+                (0, 0.0, 0.0),
+                (1, 0.5, 0.0),
+                (2, 0.5, 0.0),
+                (1, 0.5, 0.25),
+                (3, 0.5, 0.0),
+            ]
         };
         let word_ranges: &[[usize; 2]] = if quick { &[[1, 1]] } else { &[[1, 1], [1, 2]] };
-        let alphas: &[f64] = if quick { &[1.0] } else { &[0.5, 2.0] };
+        // The first searches always picked the smallest penalty and the widest window, at the
+        // grid's edge; 0.2 and ±3 extend it past both.
+        let alphas: &[f64] = if quick { &[1.0] } else { &[0.5, 2.0, 0.2] };
         let mut grid = Vec::new();
         for &(window, neighbour_weight, article_weight) in contexts {
             for &ngram_range in word_ranges {
@@ -329,7 +337,7 @@ mod tests {
     #[test]
     fn search_space_sizes_and_first_candidate_is_context_free() {
         let s = SearchSpace::new(&TrainConfig::default(), false);
-        assert_eq!(s.grid.len(), 4 * 2 * 2);
+        assert_eq!(s.grid.len(), 5 * 2 * 3);
         assert_eq!(s.toggles.len(), 5);
         assert!(!s.grid[0].featurizer.context.is_active());
         s.check().unwrap();
