@@ -17,7 +17,8 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn paragraphs() -> Vec<String> {
+/// Every paragraph, with its article id.
+fn paragraphs() -> Vec<(String, String)> {
     ["labels/seeds.tsv", "labels/written.tsv"]
         .iter()
         .flat_map(|f| {
@@ -25,7 +26,7 @@ fn paragraphs() -> Vec<String> {
                 .unwrap()
                 .examples
         })
-        .map(|e| e.text)
+        .map(|e| (e.group, e.text))
         .collect()
 }
 
@@ -51,8 +52,13 @@ fn configs() -> Vec<(&'static str, TfidfConfig)> {
 }
 
 fn benches(c: &mut Criterion) {
-    let texts = paragraphs();
-    assert!(texts.len() > 1000, "seeds + written have over 1000 paragraphs");
+    let paragraphs = paragraphs();
+    let texts: Vec<&str> = paragraphs.iter().map(|(_, t)| t.as_str()).collect();
+    let articles: Vec<&[(String, String)]> = paragraphs.chunk_by(|a, b| a.0 == b.0).collect();
+    assert!(
+        texts.len() > 1000,
+        "seeds + written have over 1000 paragraphs"
+    );
     let bytes: usize = texts.iter().map(|t| t.len()).sum();
     let words: usize = texts.iter().map(|t| t.unicode_words().count()).sum();
     let configs = configs();
@@ -63,7 +69,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let mut n = 0usize;
             for t in &texts {
-                for w in black_box(t.as_str()).unicode_words() {
+                for w in black_box(*t).unicode_words() {
                     black_box(w);
                     n += 1;
                 }
@@ -73,8 +79,10 @@ fn benches(c: &mut Criterion) {
     });
     for (name, config) in &configs {
         let tfidf = config.fit(&texts).unwrap();
+        // Criterion calls the closure once per sample: the buffer lives outside it, so that its
+        // word cache stays warm as in a long scoring run.
+        let mut buf = TransformBuf::default();
         g.bench_function(format!("transform_with: {name}"), |b| {
-            let mut buf = TransformBuf::default();
             b.iter(|| {
                 let mut nnz = 0usize;
                 for t in &texts {
@@ -85,6 +93,36 @@ fn benches(c: &mut Criterion) {
                 assert!(nnz >= words / 2);
             })
         });
+        // As `score` does: one call per article (on this thread's buffer).
+        let ids: Vec<Vec<usize>> = articles.iter().map(|a| vec![0; a.len()]).collect();
+        g.bench_function(format!("transform_articles per article: {name}"), |b| {
+            b.iter(|| {
+                let mut nnz = 0usize;
+                for (article, ids) in articles.iter().zip(&ids) {
+                    let texts: Vec<&str> = article.iter().map(|(_, t)| t.as_str()).collect();
+                    let rows = tfidf.transform_articles(black_box(&texts), ids);
+                    nnz += rows.iter().map(|r| r.nnz()).sum::<usize>();
+                }
+                assert!(nnz >= words / 2);
+            })
+        });
+        // The worst case: a fresh buffer for each article, so the word cache starts cold.
+        g.bench_function(
+            format!("transform_with, fresh buffer per article: {name}"),
+            |b| {
+                b.iter(|| {
+                    let mut nnz = 0usize;
+                    for article in &articles {
+                        let mut buf = TransformBuf::default();
+                        for (_, t) in *article {
+                            tfidf.transform_with(black_box(t), &mut buf);
+                            nnz += buf.row.nnz();
+                        }
+                    }
+                    assert!(nnz >= words / 2);
+                })
+            },
+        );
     }
     g.finish();
 
