@@ -1,7 +1,12 @@
-//! Text analysis: Unicode words → lowercase → Snowball stem → word n-grams.
+//! Text analysis: Unicode words → lowercase → stop words → Snowball stem → word n-grams, and
+//! character n-grams of the lowercase words.
 //!
-//! Each step is a small filter over reusable buffers (a [`Scratch`]), so analysing a paragraph
-//! allocates nothing once the buffers have grown to fit.
+//! Each step is a small filter over reusable buffers, so analysing a paragraph allocates nothing
+//! once the buffers have grown to fit. Two ways out: [`Analyzer::for_each_term`] gives every term
+//! as a string (a [`Scratch`] holds the buffers); [`Analyzer::word_ids`] gives word ids and
+//! character n-gram ids from a [`TermIds`] numbering, and remembers what the filters made of each
+//! surface word in a [`WordCache`], so that the featurizer runs the stemmer once per distinct
+//! word and matches n-grams without building strings.
 
 use std::borrow::Cow;
 
@@ -240,12 +245,15 @@ pub trait TermIds {
     fn char_gram(&mut self, term: &str) -> u32;
 }
 
-/// What the filters made of one surface word: its word id (`None` for a stop word), the known ids
-/// of its character n-grams (a range of [`WordCache::char_ids`]), and whether the word is plain.
+/// What the filters made of one surface word: its word id (meaningless for a stop word), the known
+/// ids of its character n-grams (`chars_start..chars_end` of [`WordCache::char_ids`]), and whether
+/// the word is plain. 16 bytes, so that a cache entry fills half a cache line.
 #[derive(Debug, Clone, Copy)]
 struct Cached {
-    word: Option<u32>,
-    chars: (u32, u32),
+    word: u32,
+    chars_start: u32,
+    chars_end: u32,
+    stop: bool,
     plain: bool,
 }
 
@@ -306,16 +314,27 @@ impl WordCache {
     }
 }
 
-/// A word of up to 15 bytes as one integer: its bytes, zero-padded, then its length.
+/// A word of up to 15 bytes as one integer: its first 8 bytes, the rest, its length in the top
+/// byte. Built from whole-word loads rather than byte copies, as it is on the hot path.
 fn pack(word: &str) -> Option<u128> {
-    let bytes = word.as_bytes();
-    if bytes.len() > 15 {
-        return None;
-    }
-    let mut key = [0u8; 16];
-    key[..bytes.len()].copy_from_slice(bytes);
-    key[15] = bytes.len() as u8;
-    Some(u128::from_le_bytes(key))
+    let b = word.as_bytes();
+    let n = b.len();
+    let le8 = |s: &[u8]| u64::from_le_bytes(s.try_into().expect("8 bytes"));
+    let le4 = |s: &[u8]| u64::from(u32::from_le_bytes(s.try_into().expect("4 bytes")));
+    let (low, high) = match n {
+        0..=3 => (b.iter().rev().fold(0, |v, &x| (v << 8) | u64::from(x)), 0),
+        // First and last four bytes, overlapping: with the length they fix every byte.
+        4..=7 => (le4(&b[..4]) | (le4(&b[n - 4..]) << 32), 0),
+        // Bytes 8.. are the top `n - 8` bytes of the last eight.
+        8..=15 => (
+            le8(&b[..8]),
+            le8(&b[n - 8..])
+                .checked_shr(8 * (16 - n) as u32)
+                .unwrap_or(0),
+        ),
+        _ => return None,
+    };
+    Some(u128::from(low) | (u128::from(high | ((n as u64) << 56)) << 64))
 }
 
 impl Analyzer {
@@ -386,10 +405,10 @@ impl Analyzer {
                 Some(c) => c,
                 None => self.fill(word, cache, ids),
             };
-            if let Some(id) = c.word {
-                words.push(id);
+            if !c.stop {
+                words.push(c.word);
             }
-            chars.extend_from_slice(&cache.char_ids[c.chars.0 as usize..c.chars.1 as usize]);
+            chars.extend_from_slice(&cache.char_ids[c.chars_start as usize..c.chars_end as usize]);
             plain &= c.plain;
         }
         plain
@@ -421,8 +440,10 @@ impl Analyzer {
         }
         let norm = self.normalise(lower);
         let c = Cached {
-            word: norm.as_deref().map(|w| ids.word(w)),
-            chars: (start, char_ids.len() as u32),
+            word: norm.as_deref().map_or(NO_ID, |w| ids.word(w)),
+            chars_start: start,
+            chars_end: char_ids.len() as u32,
+            stop: norm.is_none(),
             plain: norm.is_none_or(|w| !w.contains([' ', '[', ']'])),
         };
         match pack(word) {
@@ -618,6 +639,36 @@ mod tests {
             ..AnalyzerConfig::default()
         };
         assert!(config.check().is_err());
+    }
+
+    /// Two words share a cache key only if they are the same word.
+    #[test]
+    fn packed_keys_are_distinct_for_distinct_words() {
+        let mut seen = std::collections::HashMap::new();
+        let alphabet = ["", "a", "b", "\0", "é"];
+        let mut words = vec![String::new()];
+        for _ in 0..8 {
+            let longer: Vec<String> = words
+                .iter()
+                .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            words.extend(longer);
+            words.sort();
+            words.dedup();
+        }
+        words.extend(["abcdefghijklmno", "abcdefghijklmnö", "abcdefghijklmnop"].map(String::from));
+        for w in &words {
+            match pack(w) {
+                Some(key) => {
+                    assert!(w.len() <= 15);
+                    if let Some(other) = seen.insert(key, w) {
+                        assert_eq!(other, w);
+                    }
+                }
+                None => assert!(w.len() > 15),
+            }
+        }
+        assert!(seen.len() > 10_000);
     }
 
     #[test]

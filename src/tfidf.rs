@@ -10,10 +10,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{
-    for_each_gram, Analyzer, AnalyzerConfig, Scratch, TermIds, WordCache, NO_ID,
-};
+use crate::analysis::{for_each_gram, Analyzer, AnalyzerConfig, Scratch, WordCache};
+
+mod ids;
 use crate::error::{Error, Result};
+use ids::{GramMap, Interner, Matcher};
 
 /// Featurizer hyper-parameters. The whole struct is stored in every model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -144,8 +145,9 @@ impl TfidfConfig {
     }
 
     /// Every term's statistics, counted as word-id tuples and character n-gram ids and made
-    /// strings only at the end: the same as [`TfidfConfig::count_by_strings`] (see [`TermIds`]
-    /// for why, and the tests for the check), or `None` if some word is not plain.
+    /// strings only at the end: the same as [`TfidfConfig::count_by_strings`] (see
+    /// [`crate::analysis::TermIds`] for why, and the tests for the check), or `None` if some word
+    /// is not plain.
     fn count_by_ids<S: AsRef<str>>(
         &self,
         analyzer: &Analyzer,
@@ -219,123 +221,6 @@ impl TermStats {
     }
 }
 
-/// Strings numbered in order of first sight.
-#[derive(Debug, Clone, Default)]
-struct Names {
-    ids: FxHashMap<Box<str>, u32>,
-    list: Vec<Box<str>>,
-}
-
-impl Names {
-    fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
-        }
-        let id = self.list.len() as u32;
-        self.list.push(name.into());
-        self.ids.insert(name.into(), id);
-        id
-    }
-
-    /// The word n-gram string of a tuple of ids.
-    fn join(&self, ids: &[u32]) -> String {
-        let mut s = String::new();
-        for (k, &id) in ids.iter().enumerate() {
-            if k > 0 {
-                s.push(' ');
-            }
-            s.push_str(&self.list[id as usize]);
-        }
-        s
-    }
-}
-
-/// While fitting, every word and character n-gram gets an id.
-#[derive(Debug, Default)]
-struct Interner {
-    words: Names,
-    chars: Names,
-}
-
-impl TermIds for Interner {
-    fn word(&mut self, word: &str) -> u32 {
-        self.words.intern(word)
-    }
-    fn char_gram(&mut self, term: &str) -> u32 {
-        self.chars.intern(term)
-    }
-}
-
-/// Values keyed by word n-grams as tuples of word ids: a dense list for single words, packed
-/// pairs, boxed slices for longer n-grams. Never iterated into any output without sorting.
-#[derive(Debug, Clone)]
-struct GramMap<V> {
-    single: Vec<Option<V>>,
-    pairs: FxHashMap<u64, V>,
-    longer: FxHashMap<Box<[u32]>, V>,
-}
-
-impl<V> Default for GramMap<V> {
-    fn default() -> Self {
-        GramMap {
-            single: Vec::new(),
-            pairs: FxHashMap::default(),
-            longer: FxHashMap::default(),
-        }
-    }
-}
-
-fn pair(a: u32, b: u32) -> u64 {
-    (u64::from(a) << 32) | u64::from(b)
-}
-
-impl<V> GramMap<V> {
-    fn get(&self, ids: &[u32]) -> Option<&V> {
-        match *ids {
-            [a] => self.single.get(a as usize)?.as_ref(),
-            [a, b] => self.pairs.get(&pair(a, b)),
-            _ => self.longer.get(ids),
-        }
-    }
-
-    fn get_or_insert_with(&mut self, ids: &[u32], value: impl FnOnce() -> V) -> &mut V {
-        match *ids {
-            [a] => {
-                let a = a as usize;
-                if a >= self.single.len() {
-                    self.single.resize_with(a + 1, || None);
-                }
-                self.single[a].get_or_insert_with(value)
-            }
-            [a, b] => self.pairs.entry(pair(a, b)).or_insert_with(value),
-            // Boxes the key only on first sight.
-            _ if self.longer.contains_key(ids) => self.longer.get_mut(ids).expect("present"),
-            _ => self.longer.entry(ids.into()).or_insert_with(value),
-        }
-    }
-
-    /// Visits every entry, in no particular order.
-    fn for_each(&self, mut f: impl FnMut(&[u32], &V)) {
-        for (a, v) in self.single.iter().enumerate() {
-            if let Some(v) = v {
-                f(&[a as u32], v);
-            }
-        }
-        for (&k, v) in &self.pairs {
-            f(&[(k >> 32) as u32, k as u32], v);
-        }
-        for (k, v) in &self.longer {
-            f(k, v);
-        }
-    }
-}
-
-impl<V: Default> GramMap<V> {
-    fn get_or_default(&mut self, ids: &[u32]) -> &mut V {
-        self.get_or_insert_with(ids, V::default)
-    }
-}
-
 /// A sparse row: strictly increasing feature indices and their values.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SparseVec {
@@ -375,43 +260,6 @@ pub struct Tfidf {
     /// they share the tables' content.
     #[serde(skip)]
     id: u64,
-}
-
-/// The vocabulary as the analyser's ids see it: every piece between spaces of a word n-gram term
-/// is a word with an id, and the term is found by the tuple of its pieces' ids (see [`TermIds`]
-/// for why this finds exactly the terms a string lookup would). Character n-grams, and every term
-/// when some word is not plain, are found by their string.
-#[derive(Debug, Clone, Default)]
-struct Matcher {
-    index: FxHashMap<Box<str>, u32>,
-    words: Names,
-    grams: GramMap<u32>,
-}
-
-impl Matcher {
-    fn new(vocabulary: &[String], ngram_range: [usize; 2]) -> Matcher {
-        let mut m = Matcher::default();
-        let mut pieces = Vec::new();
-        for (i, term) in vocabulary.iter().enumerate() {
-            let i = i as u32;
-            m.index.insert(term.as_str().into(), i);
-            if (ngram_range[0]..=ngram_range[1]).contains(&(term.matches(' ').count() + 1)) {
-                pieces.clear();
-                pieces.extend(term.split(' ').map(|p| m.words.intern(p)));
-                m.grams.get_or_insert_with(&pieces, || i);
-            }
-        }
-        m
-    }
-}
-
-impl TermIds for &Matcher {
-    fn word(&mut self, word: &str) -> u32 {
-        self.words.ids.get(word).copied().unwrap_or(NO_ID)
-    }
-    fn char_gram(&mut self, term: &str) -> u32 {
-        self.index.get(term).copied().unwrap_or(NO_ID)
-    }
 }
 
 /// Source of [`Tfidf::id`]s; 0 is never handed out, so an unused cache matches no featurizer.
@@ -538,7 +386,7 @@ impl Tfidf {
             }
             *c += 1;
         }
-        row.indices.sort_unstable();
+        sort_distinct(&mut row.indices, &mut buf.seen, self.n_features());
         for &i in &row.indices {
             let count = std::mem::take(&mut counts[i as usize]) as f64;
             let tf = if self.config.sublinear_tf {
@@ -551,6 +399,36 @@ impl Tfidf {
         let norm = row.values.iter().map(|v| v * v).sum::<f64>().sqrt();
         if norm > 0.0 {
             row.values.iter_mut().for_each(|v| *v /= norm);
+        }
+    }
+}
+
+/// Sorts distinct feature indices below `n_features`: by a scan of a bitset when they are many
+/// for the vocabulary's size (a paragraph with character n-grams has thousands), else by
+/// comparisons. `seen` is all zero between calls.
+fn sort_distinct(indices: &mut Vec<u32>, seen: &mut Vec<u64>, n_features: usize) {
+    let words = n_features.div_ceil(64);
+    let k = indices.len();
+    // The scan reads `words` words; the sort makes about k·log2(k) comparisons.
+    if words > k * (usize::BITS - k.leading_zeros()) as usize {
+        indices.sort_unstable();
+        return;
+    }
+    if seen.len() < words {
+        seen.resize(words, 0);
+    }
+    for &i in indices.iter() {
+        seen[i as usize / 64] |= 1 << (i % 64);
+    }
+    indices.clear();
+    for (w, slot) in seen[..words].iter_mut().enumerate() {
+        if *slot == 0 {
+            continue;
+        }
+        let mut bits = std::mem::take(slot);
+        while bits != 0 {
+            indices.push(w as u32 * 64 + bits.trailing_zeros());
+            bits &= bits - 1;
         }
     }
 }
@@ -668,12 +546,9 @@ thread_local! {
     static THREAD_BUF: RefCell<TransformBuf> = RefCell::default();
 }
 
-/// Runs `f` with this thread's buffer (a fresh one if it is somehow in use already).
+/// Runs `f` with this thread's buffer; `f` must not call back into it.
 fn with_thread_buf<R>(f: impl FnOnce(&mut TransformBuf) -> R) -> R {
-    THREAD_BUF.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => f(&mut buf),
-        Err(_) => f(&mut TransformBuf::default()),
-    })
+    THREAD_BUF.with_borrow_mut(f)
 }
 
 /// Reusable buffers for [`Tfidf::transform_with`].
@@ -687,6 +562,8 @@ pub struct TransformBuf {
     hits: Vec<u32>,
     /// How often each feature was hit; zero outside [`Tfidf::transform_with`].
     counts: Vec<u32>,
+    /// A bit per feature for [`sort_distinct`]; zero outside it.
+    seen: Vec<u64>,
     /// The row produced by the last call.
     pub row: SparseVec,
 }
@@ -1095,6 +972,28 @@ mod tests {
         assert_eq!(buf.row, reference::row(&t, &text));
         t.transform_with("w1 w69999 w5", &mut buf);
         assert_eq!(buf.row, reference::row(&t, "w1 w69999 w5"));
+    }
+
+    /// Both ways of sorting a row's features give the sorted list and leave the bitset clear.
+    #[test]
+    fn distinct_features_sort_by_scan_or_comparison() {
+        let mut seen = Vec::new();
+        for (n_features, picked) in [
+            (10, vec![9, 0, 3]),
+            (1 << 20, vec![70_000, 5, 1_000_000]),
+            (200, (0..200).rev().step_by(3).collect()),
+            (64, vec![63, 0]),
+            (1, vec![0]),
+            (100, vec![]),
+        ] {
+            let mut got = picked.clone();
+            sort_distinct(&mut got, &mut seen, n_features);
+            let mut want = picked;
+            want.sort_unstable();
+            assert_eq!(got, want);
+            assert!(seen.iter().all(|&w| w == 0));
+        }
+        assert!(!seen.is_empty(), "the bitset was used");
     }
 
     proptest::proptest! {
