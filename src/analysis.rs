@@ -1,9 +1,17 @@
-//! Text analysis: Unicode words → lowercase → Snowball stem → word n-grams.
+//! Text analysis: Unicode words → lowercase → stop words → Snowball stem → word n-grams, and
+//! character n-grams of the lowercase words.
 //!
-//! Each step is a small filter over reusable buffers (a [`Scratch`]), so analysing a paragraph
-//! allocates nothing once the buffers have grown to fit.
+//! Each step is a small filter over reusable buffers, so analysing a paragraph allocates nothing
+//! once the buffers have grown to fit. Two ways out: [`Analyzer::for_each_term`] gives every term
+//! as a string (a [`Scratch`] holds the buffers); [`Analyzer::word_ids`] gives word ids and
+//! character n-gram ids from a [`TermIds`] numbering, and remembers what the filters made of each
+//! surface word in a [`WordCache`], so that the featurizer runs the stemmer once per distinct
+//! word and matches n-grams without building strings.
+
+use std::borrow::Cow;
 
 use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -218,6 +226,117 @@ fn put(list: &mut Vec<String>, n: usize, value: &str) {
     list[n].push_str(value);
 }
 
+/// The id of a word or term that the vocabulary behind a [`TermIds`] does not hold.
+pub const NO_ID: u32 = u32::MAX;
+
+/// Numbers the analyser's output so that word n-grams can be matched as tuples of word ids
+/// instead of being joined into strings.
+///
+/// Matching tuples is exact for *plain* words, those without a space or a square bracket: the
+/// n-gram string `"a b"` equals a term exactly when splitting that term at spaces gives `a`, `b`,
+/// and, as character n-gram terms are bracketed (`[ ta]`), no word n-gram of plain words is one.
+/// Nearly every word is plain, but not all: UAX #29 attaches a combining mark to the space or
+/// bracket before it (`" \u{c55}"` is a word). [`Analyzer::word_ids`] reports such a text, and the
+/// caller falls back to [`Analyzer::for_each_term`].
+pub trait TermIds {
+    /// The id of a normalised (lowercase, stemmed) word, or [`NO_ID`].
+    fn word(&mut self, word: &str) -> u32;
+    /// The id of a character n-gram term such as `[ tal]`, or [`NO_ID`].
+    fn char_gram(&mut self, term: &str) -> u32;
+}
+
+/// What the filters made of one surface word: its word id (meaningless for a stop word), the known
+/// ids of its character n-grams (`chars_start..chars_end` of [`WordCache::char_ids`]), and whether
+/// the word is plain. 16 bytes, so that a cache entry fills half a cache line.
+#[derive(Debug, Clone, Copy)]
+struct Cached {
+    word: u32,
+    chars_start: u32,
+    chars_end: u32,
+    stop: bool,
+    plain: bool,
+}
+
+/// Memo of the filter chain (lowercase, stop words, stem, character n-grams) for
+/// [`Analyzer::word_ids`]: each surface word goes through the filters once per cache, which spares
+/// the Snowball stemmer, by far the costliest filter, on every repeat of a word.
+///
+/// The ids belong to one [`TermIds`]; [`WordCache::claim`] empties the cache when it is used for
+/// another. It is per buffer, never shared, and bounded.
+#[derive(Debug, Default)]
+pub struct WordCache {
+    owner: u64,
+    /// Words of up to 15 bytes, packed with their length into the key (see [`pack`]): no
+    /// pointer to chase and no string compare on a lookup. Longer words in `long`.
+    short: FxHashMap<u128, Cached>,
+    long: FxHashMap<Box<str>, Cached>,
+    char_ids: Vec<u32>,
+    lower: String,
+    gram: String,
+    chars: Vec<char>,
+}
+
+/// Bounds on a [`WordCache`]: past them it starts again empty, so that a buffer kept for a long
+/// run over varied text stays small.
+const MAX_CACHED_WORDS: usize = 1 << 16;
+const MAX_CACHED_CHAR_IDS: usize = 1 << 21;
+
+impl WordCache {
+    /// Prepares the cache for the ids of `owner` (a nonzero number naming one [`TermIds`]),
+    /// forgetting what it holds for any other.
+    pub fn claim(&mut self, owner: u64) {
+        if self.owner != owner {
+            self.clear();
+            self.owner = owner;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.short.clear();
+        self.long.clear();
+        self.char_ids.clear();
+    }
+
+    /// Number of words held.
+    pub fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn get(&self, word: &str) -> Option<Cached> {
+        match pack(word) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(word).copied(),
+        }
+    }
+}
+
+/// A word of up to 15 bytes as one integer: its first 8 bytes, the rest, its length in the top
+/// byte. Built from whole-word loads rather than byte copies, as it is on the hot path.
+fn pack(word: &str) -> Option<u128> {
+    let b = word.as_bytes();
+    let n = b.len();
+    let le8 = |s: &[u8]| u64::from_le_bytes(s.try_into().expect("8 bytes"));
+    let le4 = |s: &[u8]| u64::from(u32::from_le_bytes(s.try_into().expect("4 bytes")));
+    let (low, high) = match n {
+        0..=3 => (b.iter().rev().fold(0, |v, &x| (v << 8) | u64::from(x)), 0),
+        // First and last four bytes, overlapping: with the length they fix every byte.
+        4..=7 => (le4(&b[..4]) | (le4(&b[n - 4..]) << 32), 0),
+        // Bytes 8.. are the top `n - 8` bytes of the last eight.
+        8..=15 => (
+            le8(&b[..8]),
+            le8(&b[n - 8..])
+                .checked_shr(8 * (16 - n) as u32)
+                .unwrap_or(0),
+        ),
+        _ => return None,
+    };
+    Some(u128::from(low) | (u128::from(high | ((n as u64) << 56)) << 64))
+}
+
 impl Analyzer {
     /// Builds an analyser from a configuration that has passed [`AnalyzerConfig::check`].
     pub fn new(config: AnalyzerConfig) -> Result<Self> {
@@ -237,21 +356,9 @@ impl Analyzer {
     pub fn for_each_term(&self, text: &str, scratch: &mut Scratch, mut f: impl FnMut(&str)) {
         self.words(text, scratch);
         self.word_ngrams(scratch, &mut f);
-        if let Some([lo, hi]) = self.config.char_ngrams {
+        if let Some(range) = self.config.char_ngrams {
             for w in &scratch.lowers[..scratch.n_lowers] {
-                scratch.chars.clear();
-                scratch.chars.push(' ');
-                scratch.chars.extend(w.chars());
-                scratch.chars.push(' ');
-                for n in lo..=hi {
-                    for window in scratch.chars.windows(n) {
-                        scratch.gram.clear();
-                        scratch.gram.push('[');
-                        scratch.gram.extend(window);
-                        scratch.gram.push(']');
-                        f(&scratch.gram);
-                    }
-                }
+                char_grams(w, range, &mut scratch.chars, &mut scratch.gram, &mut f);
             }
         }
     }
@@ -277,21 +384,97 @@ impl Analyzer {
         }
     }
 
+    /// The terms of `text` as ids: appends to `words` the id of every word left after stop-word
+    /// removal ([`NO_ID`] for a word `ids` does not know, so that it still separates its
+    /// neighbours), and to `chars` the id of every known character n-gram. The caller builds
+    /// word n-grams from `words` (see [`for_each_gram`]). Same terms as
+    /// [`Analyzer::for_each_term`], as the tests check, when this returns true; false when a
+    /// word is not plain (see [`TermIds`]) and the ids do not stand for the terms.
+    #[must_use]
+    pub fn word_ids(
+        &self,
+        text: &str,
+        cache: &mut WordCache,
+        ids: &mut impl TermIds,
+        words: &mut Vec<u32>,
+        chars: &mut Vec<u32>,
+    ) -> bool {
+        let mut plain = true;
+        for word in text.unicode_words() {
+            let c = match cache.get(word) {
+                Some(c) => c,
+                None => self.fill(word, cache, ids),
+            };
+            if !c.stop {
+                words.push(c.word);
+            }
+            chars.extend_from_slice(&cache.char_ids[c.chars_start as usize..c.chars_end as usize]);
+            plain &= c.plain;
+        }
+        plain
+    }
+
+    /// Runs one surface word through the filters and remembers the outcome.
+    fn fill(&self, word: &str, cache: &mut WordCache, ids: &mut impl TermIds) -> Cached {
+        if cache.len() >= MAX_CACHED_WORDS || cache.char_ids.len() >= MAX_CACHED_CHAR_IDS {
+            cache.clear();
+        }
+        let WordCache {
+            short,
+            long,
+            char_ids,
+            lower,
+            gram,
+            chars,
+            ..
+        } = cache;
+        lowercase_into(word, lower);
+        let start = char_ids.len() as u32;
+        if let Some(range) = self.config.char_ngrams {
+            char_grams(lower, range, chars, gram, |g| {
+                let id = ids.char_gram(g);
+                if id != NO_ID {
+                    char_ids.push(id);
+                }
+            });
+        }
+        let norm = self.normalise(lower);
+        let c = Cached {
+            word: norm.as_deref().map_or(NO_ID, |w| ids.word(w)),
+            chars_start: start,
+            chars_end: char_ids.len() as u32,
+            stop: norm.is_none(),
+            plain: norm.is_none_or(|w| !w.contains([' ', '[', ']'])),
+        };
+        match pack(word) {
+            Some(key) => short.insert(key, c),
+            None => long.insert(word.into(), c),
+        };
+        c
+    }
+
+    /// The stop-word filter and the stemmer: the form a lowercase word takes in terms, or `None`
+    /// for a stop word.
+    fn normalise<'a>(&self, lower: &'a str) -> Option<Cow<'a, str>> {
+        if self.config.stop_words && STOP_WORDS.binary_search(&lower).is_ok() {
+            return None;
+        }
+        Some(match &self.stemmer {
+            Some(stemmer) => stemmer.stem(lower),
+            None => Cow::Borrowed(lower),
+        })
+    }
+
     /// Each word of `text` as (lowercase form, normalised form used in terms), in order; stop
     /// words are skipped. Used to show stems as readable words.
     pub fn word_forms(&self, text: &str) -> Vec<(String, String)> {
-        let mut scratch = Scratch::default();
+        let mut lower = String::new();
         let mut out = Vec::new();
         for word in text.unicode_words() {
-            lowercase_into(word, &mut scratch.lower);
-            if self.config.stop_words && STOP_WORDS.binary_search(&scratch.lower.as_str()).is_ok() {
-                continue;
+            lowercase_into(word, &mut lower);
+            if let Some(norm) = self.normalise(&lower) {
+                out.push((lower.clone(), norm.into_owned()));
             }
-            let norm = match &self.stemmer {
-                Some(stemmer) => stemmer.stem(&scratch.lower).into_owned(),
-                None => scratch.lower.clone(),
-            };
-            out.push((scratch.lower.clone(), norm));
         }
         out
     }
@@ -315,18 +498,46 @@ impl Analyzer {
                 put(&mut scratch.lowers, scratch.n_lowers, &scratch.lower);
                 scratch.n_lowers += 1;
             }
-            if self.config.stop_words && STOP_WORDS.binary_search(&scratch.lower.as_str()).is_ok() {
-                continue;
+            if let Some(norm) = self.normalise(&scratch.lower) {
+                put(&mut scratch.words, scratch.len, &norm);
+                scratch.len += 1;
             }
-            match &self.stemmer {
-                Some(stemmer) => put(
-                    &mut scratch.words,
-                    scratch.len,
-                    &stemmer.stem(&scratch.lower),
-                ),
-                None => put(&mut scratch.words, scratch.len, &scratch.lower),
+        }
+    }
+}
+
+/// Calls `f` with every window of `lo..=hi` ids of `words`, smallest size first, skipping windows
+/// that hold an unknown word ([`NO_ID`]): the word n-grams of [`Analyzer::word_ids`]' output.
+pub fn for_each_gram(words: &[u32], [lo, hi]: [usize; 2], mut f: impl FnMut(&[u32])) {
+    for n in lo..=hi {
+        for window in words.windows(n) {
+            if !window.contains(&NO_ID) {
+                f(window);
             }
-            scratch.len += 1;
+        }
+    }
+}
+
+/// Calls `f` with each character n-gram term (`[ ta]`, sizes `lo..=hi`) of a lowercase word
+/// padded with a space at both ends.
+fn char_grams(
+    lower: &str,
+    [lo, hi]: [usize; 2],
+    chars: &mut Vec<char>,
+    gram: &mut String,
+    mut f: impl FnMut(&str),
+) {
+    chars.clear();
+    chars.push(' ');
+    chars.extend(lower.chars());
+    chars.push(' ');
+    for n in lo..=hi {
+        for window in chars.windows(n) {
+            gram.clear();
+            gram.push('[');
+            gram.extend(window);
+            gram.push(']');
+            f(gram);
         }
     }
 }
@@ -335,6 +546,11 @@ impl Analyzer {
 /// `Pakistan's` stem alike.
 fn lowercase_into(word: &str, buf: &mut String) {
     buf.clear();
+    if word.is_ascii() {
+        buf.push_str(word);
+        buf.make_ascii_lowercase();
+        return;
+    }
     for c in word.chars() {
         match c {
             '\u{2019}' | '\u{2018}' | '\u{02bc}' => buf.push('\''),
@@ -423,6 +639,36 @@ mod tests {
             ..AnalyzerConfig::default()
         };
         assert!(config.check().is_err());
+    }
+
+    /// Two words share a cache key only if they are the same word.
+    #[test]
+    fn packed_keys_are_distinct_for_distinct_words() {
+        let mut seen = std::collections::HashMap::new();
+        let alphabet = ["", "a", "b", "\0", "é"];
+        let mut words = vec![String::new()];
+        for _ in 0..8 {
+            let longer: Vec<String> = words
+                .iter()
+                .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            words.extend(longer);
+            words.sort();
+            words.dedup();
+        }
+        words.extend(["abcdefghijklmno", "abcdefghijklmnö", "abcdefghijklmnop"].map(String::from));
+        for w in &words {
+            match pack(w) {
+                Some(key) => {
+                    assert!(w.len() <= 15);
+                    if let Some(other) = seen.insert(key, w) {
+                        assert_eq!(other, w);
+                    }
+                }
+                None => assert!(w.len() > 15),
+            }
+        }
+        assert!(seen.len() > 10_000);
     }
 
     #[test]

@@ -4,12 +4,17 @@
 //! `idf(t) = ln((1 + n) / (1 + df(t))) + 1`; term frequency is the raw count, or `1 + ln(count)`
 //! with `sublinear_tf`; each row is scaled to unit Euclidean length.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Analyzer, AnalyzerConfig, Scratch};
+use crate::analysis::{for_each_gram, Analyzer, AnalyzerConfig, Scratch, WordCache};
+
+mod ids;
 use crate::error::{Error, Result};
+use ids::{GramMap, Interner, Matcher};
 
 /// Featurizer hyper-parameters. The whole struct is stored in every model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,26 +119,14 @@ impl TfidfConfig {
     pub fn fit<S: AsRef<str>>(&self, docs: &[S]) -> Result<Tfidf> {
         self.check()?;
         let analyzer = Analyzer::new(self.analyzer.clone())?;
-        // term -> (document frequency, total count, last doc seen)
-        let mut stats: HashMap<String, (usize, u64, usize)> = HashMap::new();
-        let mut scratch = Scratch::default();
-        for (i, doc) in docs.iter().enumerate() {
-            analyzer.for_each_term(doc.as_ref(), &mut scratch, |term| {
-                if let Some(s) = stats.get_mut(term) {
-                    s.1 += 1;
-                    if s.2 != i {
-                        s.0 += 1;
-                        s.2 = i;
-                    }
-                } else {
-                    stats.insert(term.to_owned(), (1, 1, i));
-                }
-            });
-        }
-        let mut kept: Vec<(String, usize, u64)> = stats
+        let all = match self.count_by_ids(&analyzer, docs) {
+            Some(all) => all,
+            None => self.count_by_strings(&analyzer, docs),
+        };
+        let mut kept: Vec<(String, usize, u64)> = all
             .into_iter()
-            .filter(|(_, (df, _, _))| *df >= self.min_df)
-            .map(|(t, (df, n, _))| (t, df, n))
+            .filter(|(_, s)| s.df >= self.min_df)
+            .map(|(t, s)| (t, s.df, s.count))
             .collect();
         if let Some(max) = self.max_features {
             if kept.len() > max {
@@ -149,6 +142,82 @@ impl TfidfConfig {
             .collect();
         let vocabulary = kept.into_iter().map(|(t, _, _)| t).collect();
         Tfidf::from_parts(self.clone(), vocabulary, idf).map_err(Error::Fit)
+    }
+
+    /// Every term's statistics, counted as word-id tuples and character n-gram ids and made
+    /// strings only at the end: the same as [`TfidfConfig::count_by_strings`] (see
+    /// [`crate::analysis::TermIds`] for why, and the tests for the check), or `None` if some word
+    /// is not plain.
+    fn count_by_ids<S: AsRef<str>>(
+        &self,
+        analyzer: &Analyzer,
+        docs: &[S],
+    ) -> Option<Vec<(String, TermStats)>> {
+        let mut names = Interner::default();
+        let mut word_stats: GramMap<TermStats> = GramMap::default();
+        let mut char_stats: Vec<TermStats> = Vec::new();
+        let mut cache = WordCache::default();
+        let (mut words, mut chars) = (Vec::new(), Vec::new());
+        for (i, doc) in docs.iter().enumerate() {
+            words.clear();
+            chars.clear();
+            if !analyzer.word_ids(doc.as_ref(), &mut cache, &mut names, &mut words, &mut chars) {
+                return None;
+            }
+            for_each_gram(&words, self.analyzer.ngram_range, |g| {
+                word_stats.get_or_default(g).add(i)
+            });
+            for &c in &chars {
+                if c as usize >= char_stats.len() {
+                    char_stats.resize(c as usize + 1, TermStats::default());
+                }
+                char_stats[c as usize].add(i);
+            }
+        }
+        let mut all = Vec::new();
+        word_stats.for_each(|ids, s| all.push((names.words.join(ids), *s)));
+        for (c, s) in char_stats.into_iter().enumerate() {
+            all.push((names.chars.list[c].to_string(), s));
+        }
+        Some(all)
+    }
+
+    /// Every term's statistics, counted by their strings.
+    fn count_by_strings<S: AsRef<str>>(
+        &self,
+        analyzer: &Analyzer,
+        docs: &[S],
+    ) -> Vec<(String, TermStats)> {
+        let mut stats: FxHashMap<String, TermStats> = FxHashMap::default();
+        let mut scratch = Scratch::default();
+        for (i, doc) in docs.iter().enumerate() {
+            analyzer.for_each_term(doc.as_ref(), &mut scratch, |term| {
+                match stats.get_mut(term) {
+                    Some(s) => s.add(i),
+                    None => stats.entry(term.to_owned()).or_default().add(i),
+                }
+            });
+        }
+        stats.into_iter().collect()
+    }
+}
+
+/// Document frequency and total count of one term while fitting.
+#[derive(Debug, Clone, Copy, Default)]
+struct TermStats {
+    df: usize,
+    count: u64,
+    /// The last document the term was seen in (meaningful once `count > 0`).
+    last: usize,
+}
+
+impl TermStats {
+    fn add(&mut self, doc: usize) {
+        if self.count == 0 || self.last != doc {
+            self.df += 1;
+            self.last = doc;
+        }
+        self.count += 1;
     }
 }
 
@@ -182,11 +251,19 @@ pub struct Tfidf {
     /// Sorted, unique terms; a term's position is its feature index.
     vocabulary: Vec<String>,
     idf: Vec<f64>,
+    /// Lookup tables built from the vocabulary on load; see [`Matcher`].
     #[serde(skip)]
-    index: HashMap<String, u32>,
+    matcher: Matcher,
     #[serde(skip)]
     analyzer: Option<Analyzer>,
+    /// Names this featurizer's tables for the caches in [`TransformBuf`]; clones share it, as
+    /// they share the tables' content.
+    #[serde(skip)]
+    id: u64,
 }
+
+/// Source of [`Tfidf::id`]s; 0 is never handed out, so an unused cache matches no featurizer.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// The serialised form, validated on the way in.
 #[derive(Deserialize)]
@@ -230,18 +307,15 @@ impl Tfidf {
         if let Some(v) = idf.iter().find(|v| !v.is_finite() || **v < 1.0) {
             return Err(format!("idf value {v} is not a finite number >= 1"));
         }
-        let index = vocabulary
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
+        let matcher = Matcher::new(&vocabulary, config.analyzer.ngram_range);
         let analyzer = Some(Analyzer::new(config.analyzer.clone()).map_err(|e| e.to_string())?);
         Ok(Tfidf {
             config,
             vocabulary,
             idf,
-            index,
+            matcher,
             analyzer,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         })
     }
 
@@ -270,39 +344,91 @@ impl Tfidf {
 
     /// The TF-IDF row of one paragraph. Terms outside the vocabulary are ignored.
     pub fn transform(&self, text: &str) -> SparseVec {
-        let mut buf = TransformBuf::default();
-        self.transform_with(text, &mut buf);
-        std::mem::take(&mut buf.row)
+        with_thread_buf(|buf| {
+            self.transform_with(text, buf);
+            buf.row.clone()
+        })
     }
 
     /// Like [`Tfidf::transform`], reusing `buf`; the row is left in `buf.row`.
     pub fn transform_with(&self, text: &str, buf: &mut TransformBuf) {
+        buf.cache.claim(self.id);
+        buf.words.clear();
         buf.hits.clear();
-        let index = &self.index;
+        let mut matcher = &self.matcher;
+        let analyzer = self.analyzer();
         let hits = &mut buf.hits;
-        self.analyzer()
-            .for_each_term(text, &mut buf.scratch, |term| {
+        if analyzer.word_ids(text, &mut buf.cache, &mut matcher, &mut buf.words, hits) {
+            let grams = &self.matcher.grams;
+            for_each_gram(&buf.words, self.config.analyzer.ngram_range, |g| {
+                if let Some(&i) = grams.get(g) {
+                    hits.push(i);
+                }
+            });
+        } else {
+            hits.clear();
+            let index = &self.matcher.index;
+            analyzer.for_each_term(text, &mut buf.scratch, |term| {
                 if let Some(&i) = index.get(term) {
                     hits.push(i);
                 }
             });
-        buf.hits.sort_unstable();
-        let row = &mut buf.row;
+        }
+        // A dense tally (all zero between calls) leaves only the distinct features to sort.
+        let (counts, row) = (&mut buf.counts, &mut buf.row);
+        counts.resize(counts.len().max(self.n_features()), 0);
         row.indices.clear();
         row.values.clear();
-        for run in buf.hits.chunk_by(|a, b| a == b) {
-            let count = run.len() as f64;
+        for &i in &buf.hits {
+            let c = &mut counts[i as usize];
+            if *c == 0 {
+                row.indices.push(i);
+            }
+            *c += 1;
+        }
+        sort_distinct(&mut row.indices, &mut buf.seen, self.n_features());
+        for &i in &row.indices {
+            let count = std::mem::take(&mut counts[i as usize]) as f64;
             let tf = if self.config.sublinear_tf {
                 1.0 + count.ln()
             } else {
                 count
             };
-            row.indices.push(run[0]);
-            row.values.push(tf * self.idf[run[0] as usize]);
+            row.values.push(tf * self.idf[i as usize]);
         }
         let norm = row.values.iter().map(|v| v * v).sum::<f64>().sqrt();
         if norm > 0.0 {
             row.values.iter_mut().for_each(|v| *v /= norm);
+        }
+    }
+}
+
+/// Sorts distinct feature indices below `n_features`: by a scan of a bitset when they are many
+/// for the vocabulary's size (a paragraph with character n-grams has thousands), else by
+/// comparisons. `seen` is all zero between calls.
+fn sort_distinct(indices: &mut Vec<u32>, seen: &mut Vec<u64>, n_features: usize) {
+    let words = n_features.div_ceil(64);
+    let k = indices.len();
+    // The scan reads `words` words; the sort makes about k·log2(k) comparisons.
+    if words > k * (usize::BITS - k.leading_zeros()) as usize {
+        indices.sort_unstable();
+        return;
+    }
+    if seen.len() < words {
+        seen.resize(words, 0);
+    }
+    for &i in indices.iter() {
+        seen[i as usize / 64] |= 1 << (i % 64);
+    }
+    indices.clear();
+    for (w, slot) in seen[..words].iter_mut().enumerate() {
+        if *slot == 0 {
+            continue;
+        }
+        let mut bits = std::mem::take(slot);
+        while bits != 0 {
+            indices.push(w as u32 * 64 + bits.trailing_zeros());
+            bits &= bits - 1;
         }
     }
 }
@@ -317,14 +443,15 @@ impl Tfidf {
         article: &[usize],
     ) -> Vec<SparseVec> {
         assert_eq!(texts.len(), article.len(), "one article id per paragraph");
-        let mut buf = TransformBuf::default();
-        let own: Vec<SparseVec> = texts
-            .iter()
-            .map(|t| {
-                self.transform_with(t.as_ref(), &mut buf);
-                buf.row.clone()
-            })
-            .collect();
+        let own: Vec<SparseVec> = with_thread_buf(|buf| {
+            texts
+                .iter()
+                .map(|t| {
+                    self.transform_with(t.as_ref(), buf);
+                    buf.row.clone()
+                })
+                .collect()
+        });
         let ctx = &self.config.context;
         if !ctx.is_active() {
             return own;
@@ -413,11 +540,30 @@ fn merge(acc: &mut [(u32, f64)], normalise: bool) -> SparseVec {
     row
 }
 
+thread_local! {
+    /// Each thread's buffer for [`Tfidf::transform`] and [`Tfidf::transform_articles`]: scoring
+    /// article after article with one featurizer keeps its word cache warm.
+    static THREAD_BUF: RefCell<TransformBuf> = RefCell::default();
+}
+
+/// Runs `f` with this thread's buffer; `f` must not call back into it.
+fn with_thread_buf<R>(f: impl FnOnce(&mut TransformBuf) -> R) -> R {
+    THREAD_BUF.with_borrow_mut(f)
+}
+
 /// Reusable buffers for [`Tfidf::transform_with`].
 #[derive(Debug, Default)]
 pub struct TransformBuf {
+    /// Per-buffer memo of the analyser for the last featurizer used with this buffer.
+    cache: WordCache,
+    /// For texts with a word that is not plain.
     scratch: Scratch,
+    words: Vec<u32>,
     hits: Vec<u32>,
+    /// How often each feature was hit; zero outside [`Tfidf::transform_with`].
+    counts: Vec<u32>,
+    /// A bit per feature for [`sort_distinct`]; zero outside it.
+    seen: Vec<u64>,
     /// The row produced by the last call.
     pub row: SparseVec,
 }
@@ -565,5 +711,326 @@ mod tests {
         }
         .check()
         .is_err());
+    }
+
+    /// Reference featurizer for the tests below: every term as a string from
+    /// [`Analyzer::terms`], counted in ordered maps; no ids, caches or tallies.
+    mod reference {
+        use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+        use super::*;
+
+        pub fn fit<S: AsRef<str>>(config: &TfidfConfig, docs: &[S]) -> (Vec<String>, Vec<f64>) {
+            let analyzer = Analyzer::new(config.analyzer.clone()).unwrap();
+            let mut stats: BTreeMap<String, (usize, u64)> = BTreeMap::new();
+            for doc in docs {
+                let terms = analyzer.terms(doc.as_ref());
+                for t in &terms {
+                    stats.entry(t.clone()).or_default().1 += 1;
+                }
+                for t in terms.into_iter().collect::<BTreeSet<_>>() {
+                    stats.get_mut(&t).unwrap().0 += 1;
+                }
+            }
+            let mut kept: Vec<_> = stats
+                .into_iter()
+                .filter(|(_, (df, _))| *df >= config.min_df)
+                .collect();
+            if let Some(max) = config.max_features {
+                kept.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
+                kept.truncate(max);
+                kept.sort();
+            }
+            let n = docs.len() as f64;
+            let idf = kept
+                .iter()
+                .map(|(_, (df, _))| ((1.0 + n) / (1.0 + *df as f64)).ln() + 1.0)
+                .collect();
+            (kept.into_iter().map(|(t, _)| t).collect(), idf)
+        }
+
+        /// A featurizer's rows, computed by strings.
+        pub struct Rows<'a> {
+            t: &'a Tfidf,
+            index: HashMap<&'a str, u32>,
+            analyzer: Analyzer,
+        }
+
+        pub fn rows(t: &Tfidf) -> Rows<'_> {
+            let index = t
+                .vocabulary()
+                .iter()
+                .enumerate()
+                .map(|(i, term)| (term.as_str(), i as u32))
+                .collect();
+            let analyzer = Analyzer::new(t.config().analyzer.clone()).unwrap();
+            Rows { t, index, analyzer }
+        }
+
+        pub fn row(t: &Tfidf, text: &str) -> SparseVec {
+            rows(t).row(text)
+        }
+
+        impl Rows<'_> {
+            pub fn row(&self, text: &str) -> SparseVec {
+                let (t, index, analyzer) = (self.t, &self.index, &self.analyzer);
+                let mut counts: BTreeMap<u32, usize> = BTreeMap::new();
+                for term in analyzer.terms(text) {
+                    if let Some(&i) = index.get(term.as_str()) {
+                        *counts.entry(i).or_default() += 1;
+                    }
+                }
+                let mut row = SparseVec::default();
+                for (i, count) in counts {
+                    let count = count as f64;
+                    let tf = if t.config().sublinear_tf {
+                        1.0 + count.ln()
+                    } else {
+                        count
+                    };
+                    row.indices.push(i);
+                    row.values.push(tf * t.idf()[i as usize]);
+                }
+                let norm = row.values.iter().map(|v| v * v).sum::<f64>().sqrt();
+                if norm > 0.0 {
+                    row.values.iter_mut().for_each(|v| *v /= norm);
+                }
+                row
+            }
+        }
+    }
+
+    /// Checks a fitted featurizer against the reference: same vocabulary and idf as a fit by
+    /// strings, and the same row for every text, whether the buffer is fresh, reused, or last
+    /// used by `other`.
+    fn assert_same_as_reference<S: AsRef<str>>(
+        t: &Tfidf,
+        fitted_on: &[S],
+        texts: &[S],
+        other: &Tfidf,
+    ) {
+        let (vocabulary, idf) = reference::fit(t.config(), fitted_on);
+        assert_eq!(t.vocabulary(), vocabulary, "{:?}", t.config());
+        assert_eq!(t.idf(), idf, "{:?}", t.config());
+        let reference = reference::rows(t);
+        let mut reused = TransformBuf::default();
+        for (k, text) in texts.iter().enumerate() {
+            let text = text.as_ref();
+            if k % 7 == 0 {
+                other.transform_with(text, &mut reused);
+            }
+            let want = reference.row(text);
+            t.transform_with(text, &mut reused);
+            assert_eq!(reused.row, want, "{text:?} with {:?}", t.config());
+            if k % 50 == 0 {
+                assert_eq!(t.transform(text), want);
+            }
+        }
+    }
+
+    fn labelled_paragraphs(file: &str) -> Vec<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        crate::dataset::read_dataset(&path, &Default::default(), None)
+            .unwrap()
+            .examples
+            .into_iter()
+            .map(|e| e.text)
+            .collect()
+    }
+
+    /// The featurizer's id-based path (word cache, word-id n-grams, dense tally) gives exactly the
+    /// vocabulary, idf and rows of the plain string path, on every labelled paragraph.
+    #[test]
+    fn fast_path_matches_string_reference_on_labelled_paragraphs() {
+        let seeds = labelled_paragraphs("labels/seeds.tsv");
+        let mut all = labelled_paragraphs("labels/written.tsv");
+        all.extend(seeds.iter().cloned());
+        let analyzer = |ngram_range, stem, stop_words, char_ngrams| AnalyzerConfig {
+            ngram_range,
+            stem,
+            stop_words,
+            char_ngrams,
+        };
+        let configs = [
+            unigrams(),
+            TfidfConfig::default(),
+            TfidfConfig {
+                analyzer: analyzer([1, 2], true, true, None),
+                ..TfidfConfig::default()
+            },
+            TfidfConfig {
+                analyzer: analyzer([1, 2], true, false, Some([3, 5])),
+                sublinear_tf: true,
+                ..TfidfConfig::default()
+            },
+            TfidfConfig {
+                analyzer: analyzer([2, 3], false, true, Some([2, 3])),
+                min_df: 2,
+                ..TfidfConfig::default()
+            },
+            // Few features: most words are unknown to the featurizer and break n-grams.
+            TfidfConfig {
+                analyzer: analyzer([1, 3], true, false, None),
+                max_features: Some(300),
+                ..TfidfConfig::default()
+            },
+        ];
+        let other = TfidfConfig::default().fit(&seeds[..5]).unwrap();
+        for config in &configs {
+            // Fitted on the seeds, most written paragraphs' words are unknown; fitted on all,
+            // every word is known.
+            let t = config.fit(&seeds).unwrap();
+            assert_same_as_reference(&t, &seeds, &all, &other);
+            let t = config.fit(&all).unwrap();
+            assert_same_as_reference(&t, &all, &all, &other);
+        }
+    }
+
+    /// A model file may hold any sorted vocabulary: terms with odd spacing or brackets are found
+    /// exactly when their string is.
+    #[test]
+    fn fast_path_matches_string_reference_on_odd_vocabularies() {
+        let mut vocabulary: Vec<String> = [
+            "",
+            " ",
+            "[",
+            "[ go",
+            "[ go]",
+            "[go ]",
+            "[ tt]",
+            "a  b",
+            "go",
+            "go ttp",
+            "go ttp go",
+            "ttp",
+            "ttp ",
+            "ttp go",
+            " ttp",
+            "ttp go ttp go",
+        ]
+        .map(String::from)
+        .to_vec();
+        vocabulary.sort();
+        for (range, chars) in [
+            ([1, 2], Some([2, 4])),
+            ([1, 3], None),
+            ([2, 4], Some([3, 3])),
+        ] {
+            let mut config = unigrams();
+            config.analyzer.ngram_range = range;
+            config.analyzer.char_ngrams = chars;
+            let idf = (0..vocabulary.len()).map(|i| 1.0 + i as f64).collect();
+            let t = Tfidf::from_parts(config, vocabulary.clone(), idf).unwrap();
+            for text in ["Go TTP go ttp GO", "ttp, go; a  b", "[go] [ go ]", ""] {
+                assert_eq!(t.transform(text), reference::row(&t, text), "{text:?}");
+            }
+        }
+    }
+
+    /// UAX #29 makes a space or bracket followed by a combining mark a word; such texts take the
+    /// string path, in fitting and in transforming, and still match the reference.
+    #[test]
+    fn words_with_spaces_or_brackets_match_the_reference() {
+        let odd = [
+            "talks now \u{c55} talks now",
+            "go [\u{c55} go ]\u{c55} strike",
+            "talks a\u{a0}\u{c55}b now",
+        ];
+        let plain = ["talks now go strike", "now go", "a b talks"];
+        let a = Analyzer::new(AnalyzerConfig::default()).unwrap();
+        assert!(a.terms(odd[0]).iter().any(|t| t == " \u{c55}"));
+        let mut all = odd.to_vec();
+        all.extend(plain);
+        let other = unigrams().fit(&plain).unwrap();
+        for chars in [None, Some([2, 4])] {
+            for ngram_range in [[1, 1], [1, 2], [2, 3]] {
+                let config = TfidfConfig {
+                    analyzer: AnalyzerConfig {
+                        ngram_range,
+                        char_ngrams: chars,
+                        ..AnalyzerConfig::default()
+                    },
+                    ..TfidfConfig::default()
+                };
+                for docs in [&all[..], &plain[..]] {
+                    assert_same_as_reference(&config.fit(docs).unwrap(), docs, &all, &other);
+                }
+            }
+        }
+    }
+
+    /// Buffers never keep a cache past its bound, and what they hold after it is cleared still
+    /// gives the reference rows.
+    #[test]
+    fn word_cache_restarts_when_full() {
+        let words: Vec<String> = (0..70_000).map(|i| format!("w{i}")).collect();
+        let text = words.join(" ");
+        let t = TfidfConfig::default().fit(&[&text]).unwrap();
+        let mut buf = TransformBuf::default();
+        t.transform_with(&text, &mut buf);
+        assert!(buf.cache.len() < 70_000);
+        assert_eq!(buf.row, reference::row(&t, &text));
+        t.transform_with("w1 w69999 w5", &mut buf);
+        assert_eq!(buf.row, reference::row(&t, "w1 w69999 w5"));
+    }
+
+    /// Both ways of sorting a row's features give the sorted list and leave the bitset clear.
+    #[test]
+    fn distinct_features_sort_by_scan_or_comparison() {
+        let mut seen = Vec::new();
+        for (n_features, picked) in [
+            (10, vec![9, 0, 3]),
+            (1 << 20, vec![70_000, 5, 1_000_000]),
+            (200, (0..200).rev().step_by(3).collect()),
+            (64, vec![63, 0]),
+            (1, vec![0]),
+            (100, vec![]),
+        ] {
+            let mut got = picked.clone();
+            sort_distinct(&mut got, &mut seen, n_features);
+            let mut want = picked;
+            want.sort_unstable();
+            assert_eq!(got, want);
+            assert!(seen.iter().all(|&w| w == 0));
+        }
+        assert!(!seen.is_empty(), "the bitset was used");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_matches_string_reference_on_any_text(
+            docs in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::arbitrary::any::<String>(),
+                    "([A-Za-z’']{1,6}[ ,.]{1,2}){0,12}",
+                ],
+                1..6,
+            ),
+            lo in 1usize..=2,
+            extra in 0usize..=2,
+            stem in proptest::bool::ANY,
+            stop_words in proptest::bool::ANY,
+            chars in proptest::bool::ANY,
+        ) {
+            let config = TfidfConfig {
+                analyzer: AnalyzerConfig {
+                    ngram_range: [lo, lo + extra],
+                    stem,
+                    stop_words,
+                    char_ngrams: chars.then_some([2, 4]),
+                },
+                ..TfidfConfig::default()
+            };
+            let t = config.fit(&docs[1..]).unwrap();
+            let (vocabulary, idf) = reference::fit(&config, &docs[1..]);
+            proptest::prop_assert_eq!(t.vocabulary(), vocabulary);
+            proptest::prop_assert_eq!(t.idf(), idf);
+            let reference = reference::rows(&t);
+            let mut buf = TransformBuf::default();
+            for d in &docs {
+                t.transform_with(d, &mut buf);
+                proptest::prop_assert_eq!(&buf.row, &reference.row(d));
+            }
+        }
     }
 }
