@@ -736,9 +736,8 @@ mod tests {
             "/models/stance.json"
         )))
         .unwrap();
-        assert_eq!(
-            context_reach(&model),
-            Some(2),
+        assert!(
+            context_reach(&model).is_some_and(|r| r >= 1),
             "the shipped model has neighbour context"
         );
         let texts = crate::dataset::read_dataset(
