@@ -14,7 +14,9 @@
 //! - **pairwise tests**: for every two outlets and every share (and the net slant), the observed
 //!   difference and a two-sided permutation p-value: the outlet labels of the two outlets'
 //!   articles are shuffled `permutations` times, and p = (1 + #{|permuted| ≥ |observed|}) /
-//!   (1 + permutations). p-values are not adjusted for multiple comparisons.
+//!   (1 + permutations). p-values are not adjusted for multiple comparisons. Articles without
+//!   an outlet ([`UNKNOWN_OUTLET`]) get a row of their own but no tests: they are not one
+//!   outlet, so a difference from them means nothing.
 //!
 //! Everything is seeded (ChaCha8): outlet `i`'s bootstrap uses stream `i` and pair `j`'s
 //! permutations stream `2^32 + j` of the seed, so results do not depend on thread scheduling.
@@ -30,12 +32,15 @@ use crate::error::{Error, Result};
 use crate::eval::{percentile_interval, BOOTSTRAP_RESAMPLES};
 use crate::model::StanceModel;
 use crate::output::ArticleSummary;
-use crate::score::{score_article, Input};
+use crate::score::{score_article, Input, UNKNOWN_OUTLET};
 
 /// Default number of permutations per outlet pair.
 pub const DEFAULT_PERMUTATIONS: usize = 9999;
 /// Outlets with fewer articles than this get a warning: their intervals are not trustworthy.
 pub const SMALL_OUTLET_ARTICLES: usize = 5;
+/// Said wherever pairwise tests are shown and some articles have no outlet.
+pub const UNTESTED_UNKNOWN: &str =
+    "(articles without an outlet, `unknown`, are not one outlet: they are left out of these tests)";
 /// The measure name of the net slant index in pairwise tests.
 pub const NET_SLANT: &str = "net_slant";
 
@@ -135,6 +140,11 @@ impl Comparison {
     /// Paragraphs over all outlets.
     pub fn paragraphs(&self) -> usize {
         self.outlets.iter().map(|o| o.paragraphs).sum()
+    }
+
+    /// Some articles have no outlet (they are shown, but not tested).
+    pub fn has_unknown(&self) -> bool {
+        self.outlets.iter().any(|o| o.outlet == UNKNOWN_OUTLET)
     }
 
     /// Index of a class by name.
@@ -288,8 +298,12 @@ pub fn compare(
         .chain(slant.map(|_| NET_SLANT))
         .collect();
     // Each pair has its own random stream, so running the pairs in parallel changes nothing.
-    let pair_list: Vec<(usize, usize)> = (0..groups.len())
-        .flat_map(|a| (a + 1..groups.len()).map(move |b| (a, b)))
+    let tested: Vec<usize> = (0..groups.len())
+        .filter(|&g| groups[g].0 != UNKNOWN_OUTLET)
+        .collect();
+    let pair_list: Vec<(usize, usize)> = (0..tested.len())
+        .flat_map(|a| (a + 1..tested.len()).map(move |b| (a, b)))
+        .map(|(a, b)| (tested[a], tested[b]))
         .collect();
     let pairs: Vec<PairTest> = pair_list
         .par_iter()
@@ -467,6 +481,24 @@ mod tests {
         assert!(c.outlets[0].net_slant.is_none());
         assert_eq!(c.outlets[0].empty_articles, 1);
         assert_eq!(c.outlets[0].articles, 1);
+    }
+
+    #[test]
+    fn articles_without_an_outlet_are_shown_but_not_tested() {
+        // Regression: `unknown` was tested against real outlets as if it were one.
+        let arts = vec![
+            art("a1", "A", [1, 0, 3]),
+            art("b1", "B", [2, 0, 0]),
+            art("u1", UNKNOWN_OUTLET, [0, 2, 0]),
+            art("u2", UNKNOWN_OUTLET, [3, 0, 0]),
+        ];
+        let c = compare(&classes(), &arts, &config(99)).unwrap();
+        assert!(c.has_unknown());
+        assert_eq!(c.outlets.len(), 3);
+        assert_eq!(c.paragraphs(), 11);
+        // Only A vs B: 3 classes + net slant.
+        assert_eq!(c.pairs.len(), 4);
+        assert!(c.pairs.iter().all(|t| t.a == "A" && t.b == "B"));
     }
 
     #[test]

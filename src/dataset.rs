@@ -318,7 +318,11 @@ pub fn parse_dataset(
         };
         examples.push(Example {
             group,
-            para: r.para.map(|p| p.trim().to_owned()),
+            // An empty `para` cell is no id: two of them in one article are not duplicates.
+            para: r
+                .para
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty()),
             text,
             label,
             strength,
@@ -568,6 +572,19 @@ mod tests {
         assert!(matches!(err, Error::Data { line: 3, .. }), "{err}");
         let err = read("a.tsv", "doc\tlabel\ttext\nd\tx\t  \n", &Columns::default()).unwrap_err();
         assert!(matches!(err, Error::Data { line: 2, .. }), "{err}");
+    }
+
+    #[test]
+    fn empty_para_cells_are_not_duplicate_ids() {
+        // Regression: two rows of one article with an empty `para` were refused as duplicates.
+        let d = read(
+            "a.tsv",
+            "doc\tpara\tlabel\ttext\nd\t\tx\ta\nd\t \tx\tb\nd\t1\tx\tc\n",
+            &Columns::default(),
+        )
+        .unwrap();
+        let paras: Vec<_> = d.examples.iter().map(|e| e.para.as_deref()).collect();
+        assert_eq!(paras, [None, None, Some("1")]);
     }
 
     #[test]

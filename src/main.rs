@@ -20,6 +20,14 @@ use slant::score::{collect_inputs, read_records, score_in_order, Input, Job, Sco
 use slant::split::Split;
 use slant::train::{train, TrainOptions};
 
+/// `eprintln!` without its panic when standard error is closed: a message that cannot be shown
+/// must not turn into a crash.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 const DEFAULT_DATA: &str = "labels/seeds.tsv";
 const DEFAULT_MODEL: &str = "models/stance.json";
 const DEFAULT_INPUT: &str = "seeds";
@@ -364,7 +372,7 @@ impl DataArgs {
 /// failing run prints its one error line alone.
 fn show_warnings(data: &Dataset, extra: Option<&Dataset>) {
     for w in std::iter::once(data).chain(extra).flat_map(|d| &d.warnings) {
-        eprintln!("slant: warning: {w}");
+        say!("slant: warning: {w}");
     }
 }
 
@@ -421,7 +429,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("slant: error: {}", one_line(&e));
+            say!("slant: error: {}", one_line(&e));
             ExitCode::from(2)
         }
     }
@@ -554,7 +562,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 inner_folds,
                 seed: cv.seed,
             };
-            eprintln!(
+            say!(
                 "slant: tuning {} grid candidates + {} switches on {} paragraphs in {} groups ({} outer x {} inner folds)",
                 space.grid.len(),
                 space.toggles.len(),
@@ -563,8 +571,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 outer_folds,
                 inner_folds
             );
-            let result =
-                slant::tune::tune(&everything, &space, &opts, &|m| eprintln!("slant: {m}"))?;
+            let result = slant::tune::tune(&everything, &space, &opts, &|m| say!("slant: {m}"))?;
             let mut ranked: Vec<usize> = (0..result.visited.len()).collect();
             ranked.sort_by(|&a, &b| {
                 result.visited[b]
@@ -572,10 +579,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .total_cmp(&result.visited[a].1)
                     .then(a.cmp(&b))
             });
-            eprintln!("inner-CV macro-F1 on all data (what the search optimised; optimistic), best first:");
+            say!("inner-CV macro-F1 on all data (what the search optimised; optimistic), best first:");
             for &i in ranked.iter().take(12) {
                 let (c, score) = &result.visited[i];
-                eprintln!("  {:>3}  {:.3}  {}", i, score, slant::tune::describe(c));
+                say!("  {:>3}  {:.3}  {}", i, score, slant::tune::describe(c));
             }
             eprint!("{}", render_table(&result.nested, &everything.name()));
             let opts = TrainOptions {
@@ -585,7 +592,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let (mut model, evaluation) = train(&dataset, extra.as_ref(), &opts)?;
             model.provenance.tuning = Some(result.summary);
-            eprintln!(
+            say!(
                 "slant: chose candidate {}: {}",
                 result.chosen_index,
                 slant::tune::describe(&result.chosen)
@@ -652,7 +659,7 @@ fn save_and_report(
     if let Some(e) = evaluation {
         warn_fits("cross-validation", &e.fits, &config);
     }
-    eprintln!(
+    say!(
         "slant: trained on {} paragraphs in {} groups, {} classes, {} features; wrote {}",
         model.provenance.paragraphs,
         model.provenance.groups,
@@ -669,7 +676,7 @@ fn save_and_report(
 /// Prints the library's warnings about model fits (non-convergence, a capped vocabulary).
 fn warn_fits(what: &str, fits: &[slant::model::FitReport], config: &TrainConfig) {
     for w in fit_warnings(fits, &config.model) {
-        eprintln!("slant: warning: {what}: {w}");
+        say!("slant: warning: {what}: {w}");
     }
 }
 
@@ -710,7 +717,7 @@ impl Tally {
     ) -> anyhow::Result<()> {
         self.files += 1;
         self.errors += 1;
-        eprintln!("slant: error: {e}");
+        say!("slant: error: {e}");
         serde_json::to_writer(
             &mut *out,
             &serde_json::json!({"doc": input.doc(), "error": e.to_string()}),
@@ -749,7 +756,7 @@ fn warn_empty(path: &Path, dropped: usize) {
     } else {
         "only headings and furniture; see them with `slant split --show-dropped`"
     };
-    eprintln!("slant: warning: {}: no paragraphs ({why})", path.display());
+    say!("slant: warning: {}: no paragraphs ({why})", path.display());
 }
 
 fn split(paths: Vec<PathBuf>, show_dropped: bool) -> anyhow::Result<ExitCode> {
@@ -771,7 +778,7 @@ fn split(paths: Vec<PathBuf>, show_dropped: bool) -> anyhow::Result<ExitCode> {
         }
         if show_dropped {
             for d in &split.dropped {
-                eprintln!(
+                say!(
                     "dropped {} line {} ({}): {}",
                     input.doc(),
                     d.line,
@@ -784,7 +791,7 @@ fn split(paths: Vec<PathBuf>, show_dropped: bool) -> anyhow::Result<ExitCode> {
         dropped += split.dropped.len();
     }
     out.flush()?;
-    eprintln!(
+    say!(
         "{}, {dropped} furniture/heading lines dropped{}",
         tally.summary(),
         if show_dropped {
@@ -833,7 +840,7 @@ fn compare_outlets(args: CompareArgs) -> anyhow::Result<ExitCode> {
     }
     stdout.flush()?;
     let paragraphs: usize = comparison.outlets.iter().map(|o| o.paragraphs).sum();
-    eprintln!(
+    say!(
         "slant: {} outlets, {} articles, {paragraphs} paragraphs{}",
         comparison.outlets.len(),
         articles.len(),
@@ -950,7 +957,7 @@ fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.out {
         summary += &format!("; wrote {}", path.display());
     }
-    eprintln!("{summary}");
+    say!("{summary}");
     Ok(tally.exit_code())
 }
 
@@ -968,7 +975,7 @@ fn write_scores<W: Write>(
     score_in_order(model, explain, jobs, Window::default(), |input, scored| {
         match (&scored, &input) {
             (Scored::Failed { error, .. }, _) => {
-                progress.suspend(|| eprintln!("slant: error: {error}"));
+                progress.suspend(|| say!("slant: error: {error}"));
             }
             (Scored::Articles(articles), Some(input)) => {
                 for a in articles.iter().filter(|a| a.paragraphs.is_empty()) {

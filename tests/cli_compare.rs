@@ -72,7 +72,11 @@ fn json_is_deterministic_and_complete() {
     assert!((net - expect).abs() < 1e-12);
     assert_eq!(u["critical_share"], shares["critical"]);
     let pairs = v["pairs"].as_array().unwrap();
-    assert_eq!(pairs.len(), 3 * 4, "3 pairs x (3 shares + net slant)");
+    // `unknown` is not an outlet: only Stratheia vs ThePrint is tested.
+    assert_eq!(pairs.len(), 4, "1 pair x (3 shares + net slant)");
+    assert!(pairs
+        .iter()
+        .all(|p| p["a"] != "unknown" && p["b"] != "unknown"));
     for p in pairs {
         let pv = p["p_value"].as_f64().unwrap();
         assert!((1.0 / 200.0..=1.0).contains(&pv));
@@ -94,9 +98,11 @@ fn csv_is_tidy() {
     assert!(rows
         .iter()
         .any(|r| r[0] == "unknown" && r[2] == "share_critical" && !r[4].is_empty()));
-    assert!(rows
-        .iter()
-        .any(|r| r[0] == "ThePrint" && r[1] == "unknown" && r[2] == "net_slant" && r[7] == "199"));
+    assert!(rows.iter().any(|r| r[0] == "Stratheia"
+        && r[1] == "ThePrint"
+        && r[2] == "net_slant"
+        && r[7] == "199"));
+    assert!(!rows.iter().any(|r| r[1] == "unknown"));
 }
 
 #[test]

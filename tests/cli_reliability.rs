@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -247,6 +247,26 @@ fn closing_stdout_early_is_quiet() {
         );
         assert!(!err.contains("error"), "{err}");
     }
+}
+
+#[test]
+fn a_closed_stderr_is_not_a_panic() {
+    // Regression: `eprintln!` panicked (exit 101) when standard error was a pipe nobody read.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slant"))
+        .args(["score", "--input", "jsonl", "-"])
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end of stderr before slant has anything to say, then give it bad input.
+    drop(child.stderr.take());
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"{\"doc\": \"a\", \"text\":\n").unwrap();
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
 }
 
 // ---- nothing lost ---------------------------------------------------------------------------

@@ -7,7 +7,9 @@ use std::fmt::Write;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::compare::{Comparison, Estimate, OutletStats, PairTest, SMALL_OUTLET_ARTICLES};
+use crate::compare::{
+    Comparison, Estimate, OutletStats, PairTest, SMALL_OUTLET_ARTICLES, UNTESTED_UNKNOWN,
+};
 use crate::model::{CvSummary, StanceModel, TrainingFile};
 
 /// Where the model of a report came from (printed with every comparison).
@@ -289,6 +291,9 @@ pub fn render_comparison(c: &Comparison, model: &ModelInfo, outlets_from: &str) 
             "\npairwise differences (first minus second outlet), two-sided permutation tests over articles ({} permutations, seed {}; p not adjusted for multiple comparisons)",
             c.config.permutations, c.config.seed
         );
+        if c.has_unknown() {
+            let _ = writeln!(out, "{UNTESTED_UNKNOWN}");
+        }
         let pair_w = c
             .pairs
             .iter()

@@ -14,7 +14,7 @@
 
 use std::fmt::Write;
 
-use crate::compare::{Comparison, Estimate, OutletStats, SMALL_OUTLET_ARTICLES};
+use crate::compare::{Comparison, Estimate, OutletStats, SMALL_OUTLET_ARTICLES, UNTESTED_UNKNOWN};
 use crate::report::compare::{fmt_estimate, small_warning, training_warning, ModelInfo};
 
 /// Width of every chart, in SVG user units (pixels at 100% zoom).
@@ -490,6 +490,9 @@ pub fn render_html(c: &Comparison, model: &ModelInfo, outlets_from: &str) -> Str
             "<h2>Pairwise differences</h2>\n<p>First outlet minus second. p: two-sided permutation test that shuffles whole articles between the two outlets ({} permutations, seed {}); p = (1 + permutations at least as extreme) / (1 + permutations). Not adjusted for multiple comparisons.</p>",
             c.config.permutations, c.config.seed
         );
+        if c.has_unknown() {
+            let _ = writeln!(h, "<p>{}</p>", escape(UNTESTED_UNKNOWN));
+        }
         h.push_str("<table>\n<thead><tr><th>outlets</th><th>measure</th><th>difference</th><th>p</th></tr></thead>\n<tbody>\n");
         for p in &c.pairs {
             let _ = writeln!(
