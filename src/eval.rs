@@ -131,6 +131,20 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// An outcome for every example of `data`, in order, with predictions still to be filled in.
+    pub(crate) fn unfilled(truth: Vec<usize>, group: Vec<usize>, data: &Dataset) -> Self {
+        let n = truth.len();
+        Outcome {
+            truth,
+            row: (0..n).collect(),
+            pred: vec![0; n],
+            baseline: vec![0; n],
+            group,
+            strength: data.examples.iter().map(|e| e.strength).collect(),
+            probabilities: vec![Vec::new(); n],
+        }
+    }
+
     /// Number of evaluated paragraphs.
     pub fn len(&self) -> usize {
         self.truth.len()
@@ -475,6 +489,114 @@ pub fn cross_validate(
     Ok(evaluation)
 }
 
+/// Leave-one-group-out over `data` where each outer fold first *chooses* among `candidates`:
+/// by leave-one-group-out over the other groups of `data` only (macro-F1; ties go to the earlier
+/// candidate), with `extra` in every training part; the choice is then fitted on every other
+/// group (plus `extra`) and scored on the held-out one. So the reported figure never comes from
+/// the paragraphs a choice was made on: it estimates what choosing among `candidates` by
+/// `data` is worth on a group of `data` not yet seen. Returns the evaluation and the candidate
+/// chosen in each outer fold (in sorted group order).
+///
+/// Fits: one per candidate and unordered pair of groups (the model trained without both scores
+/// both), plus one per candidate and group.
+pub fn nested_leave_one_out(
+    data: &Dataset,
+    extra: Option<&Dataset>,
+    candidates: &[TrainConfig],
+    seed: u64,
+) -> Result<(Evaluation, Vec<usize>)> {
+    if candidates.is_empty() {
+        return Err(Error::param("candidates", "nothing to choose from"));
+    }
+    for c in candidates {
+        c.check()?;
+    }
+    let mut all = data.clone();
+    if let Some(extra) = extra {
+        all.extend(extra.clone());
+    }
+    all.check_trainable()?;
+    let p = Prepared::new(&all);
+    let n = data.examples.len();
+    let (group, n_groups) = data.group_indices();
+    if n_groups < 3 {
+        return Err(Error::param(
+            "groups",
+            format!("a nested choice needs at least 3 groups in the data, found {n_groups}"),
+        ));
+    }
+    let members: Vec<Vec<usize>> = (0..n_groups)
+        .map(|g| (0..n).filter(|&i| group[i] == g).collect())
+        .collect();
+    let extra_rows: Vec<usize> = (n..all.examples.len()).collect();
+    // Job (c, a, b) with a <= b: train without groups a and b, predict both.
+    let jobs: Vec<(usize, usize, usize)> = (0..candidates.len())
+        .flat_map(|c| (0..n_groups).flat_map(move |a| (a..n_groups).map(move |b| (c, a, b))))
+        .collect();
+    type Fitted = Vec<(usize, Vec<f64>, usize)>;
+    let fitted: Vec<Result<Fitted>> = jobs
+        .par_iter()
+        .map(|&(c, a, b)| {
+            let mut train: Vec<usize> =
+                (0..n).filter(|&i| group[i] != a && group[i] != b).collect();
+            train.extend_from_slice(&extra_rows);
+            let mut test = members[a].clone();
+            if b != a {
+                test.extend_from_slice(&members[b]);
+            }
+            let (probs, base, _) = p.fit_predict(&candidates[c], &train, &test)?;
+            Ok(test
+                .into_iter()
+                .zip(probs)
+                .map(|(i, pr)| (i, pr, base))
+                .collect())
+        })
+        .collect();
+    // held[a][c][b]: candidate c's predictions for the rows of group b from the model trained
+    // without groups a and b.
+    let mut held: Vec<Vec<Vec<Fitted>>> =
+        vec![vec![vec![Vec::new(); n_groups]; candidates.len()]; n_groups];
+    for (&(c, a, b), r) in jobs.iter().zip(fitted) {
+        for (i, pr, base) in r? {
+            let g = group[i];
+            let other = if g == a { b } else { a };
+            held[other][c][g].push((i, pr, base));
+        }
+    }
+    let mut o = Outcome::unfilled(p.y[..n].to_vec(), group, data);
+    let mut choices = Vec::with_capacity(n_groups);
+    for (outer, by_candidate) in held.iter().enumerate() {
+        let inner: Vec<f64> = by_candidate
+            .iter()
+            .map(|by_group| {
+                let (mut truth, mut pred) = (Vec::new(), Vec::new());
+                for (g, rows) in by_group.iter().enumerate() {
+                    if g == outer {
+                        continue;
+                    }
+                    for (i, pr, _) in rows {
+                        truth.push(p.y[*i]);
+                        pred.push(argmax(pr));
+                    }
+                }
+                metrics(&p.labels, &truth, &pred).macro_f1
+            })
+            .collect();
+        let chosen = (0..inner.len()).fold(0, |b, c| if inner[c] > inner[b] { c } else { b });
+        choices.push(chosen);
+        for (i, pr, base) in &by_candidate[chosen][outer] {
+            o.pred[*i] = argmax(pr);
+            o.baseline[*i] = *base;
+            o.probabilities[*i] = pr.clone();
+        }
+    }
+    let scheme = format!(
+        "nested leave-one-group-out ({n_groups} folds), each choosing among {} candidates by leave-one-group-out over its other groups",
+        candidates.len()
+    );
+    Ok((summarize(scheme, n_groups, p.labels, o, 0, seed), choices))
+}
+
 /// Evaluated paragraphs whose top probability falls in `[from, to)` (the last bin includes 1).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConfidenceBin {
@@ -696,6 +818,27 @@ mod tests {
             correct as f64 / data.examples.len() as f64,
             e.all.metrics.accuracy
         );
+    }
+
+    #[test]
+    fn nested_choice_between_equals_is_plain_leave_one_out() {
+        let data = crate::dataset::read_dataset(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/labels/seeds.tsv")),
+            &crate::dataset::Columns::default(),
+            None,
+        )
+        .unwrap();
+        let c = TrainConfig::default();
+        // Two identical candidates tie in every inner loop: the first is chosen, and each outer
+        // fold's model is the one plain leave-one-group-out fits, so every prediction matches.
+        let (nested, choices) =
+            nested_leave_one_out(&data, None, &[c.clone(), c.clone()], 1).unwrap();
+        assert_eq!(choices, vec![0; 5]);
+        let plain = cross_validate(&data, None, &c, FoldScheme::LeaveOneGroupOut, 1).unwrap();
+        assert_eq!(nested.outcome.pred, plain.outcome.pred);
+        assert_eq!(nested.outcome.baseline, plain.outcome.baseline);
+        assert_eq!(nested.all.metrics.macro_f1, plain.all.metrics.macro_f1);
+        assert!(nested_leave_one_out(&data, None, &[], 1).is_err());
     }
 
     #[test]

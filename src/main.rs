@@ -112,6 +112,9 @@ enum Command {
         /// A 2-candidate grid, for trying the command out.
         #[arg(long)]
         quick: bool,
+        /// Word n-gram ranges the grid tries, e.g. `1-1` (repeatable) [default: 1-1 and 1-2].
+        #[arg(long = "search-word-ngrams", value_parser = parse_range)]
+        search_word_ngrams: Vec<[usize; 2]>,
         /// Cross-validation stored in the model: folds over the --data files' articles, with
         /// --extra files in every training fold.
         #[command(flatten)]
@@ -315,11 +318,17 @@ fn parse_range_or_none(s: &str) -> Result<Maybe<[usize; 2]>, String> {
     if s == "none" {
         return Ok(Maybe(None));
     }
-    let bad = || format!("`{s}` is not a range like 3-5 or `none`");
+    parse_range(s)
+        .map(|r| Maybe(Some(r)))
+        .map_err(|e| format!("{e} or `none`"))
+}
+
+fn parse_range(s: &str) -> Result<[usize; 2], String> {
+    let bad = || format!("`{s}` is not a range like 3-5");
     let (a, b) = s.split_once('-').unwrap_or((s, s));
     let a = a.trim().parse().map_err(|_| bad())?;
     let b = b.trim().parse().map_err(|_| bad())?;
-    Ok(Maybe(Some([a, b])))
+    Ok([a, b])
 }
 
 fn parse_count_or_none(s: &str) -> Result<Maybe<usize>, String> {
@@ -547,6 +556,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             outer_folds,
             inner_folds,
             quick,
+            search_word_ngrams,
             cv,
         } => {
             let base = hyper.config()?;
@@ -556,7 +566,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(e) = &extra {
                 everything.extend(e.clone());
             }
-            let space = slant::tune::SearchSpace::new(&base, quick);
+            let space = if search_word_ngrams.is_empty() {
+                slant::tune::SearchSpace::new(&base, quick)
+            } else {
+                slant::tune::SearchSpace::with_word_ngrams(&base, quick, &search_word_ngrams)
+            };
             let opts = slant::tune::TuneOptions {
                 outer_folds,
                 inner_folds,

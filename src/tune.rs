@@ -59,6 +59,9 @@ pub struct TuningSummary {
     pub nested_baseline_macro_f1: f64,
     /// The configuration chosen in each outer fold.
     pub outer_choices: Vec<String>,
+    /// The word n-gram ranges the grid tried (empty in files from before it was recorded).
+    #[serde(default)]
+    pub word_ngrams: Vec<[usize; 2]>,
 }
 
 /// The outcome of a search.
@@ -82,12 +85,21 @@ pub type Toggle = (&'static str, fn(&mut TrainConfig));
 pub struct SearchSpace {
     pub grid: Vec<TrainConfig>,
     pub toggles: Vec<Toggle>,
+    /// The word n-gram ranges the grid tries.
+    pub word_ngrams: Vec<[usize; 2]>,
 }
 
 impl SearchSpace {
     /// The default space around `base` (which supplies everything not searched, e.g. min_df).
     /// `quick` gives a two-candidate space for trying the command out.
     pub fn new(base: &TrainConfig, quick: bool) -> Self {
+        let word_ranges: &[[usize; 2]] = if quick { &[[1, 1]] } else { &[[1, 1], [1, 2]] };
+        Self::with_word_ngrams(base, quick, word_ranges)
+    }
+
+    /// [`SearchSpace::new`] with the word n-gram ranges the grid tries given (e.g. only `[1, 1]`
+    /// when bigrams are known to carry the training text's phrasing rather than stance).
+    pub fn with_word_ngrams(base: &TrainConfig, quick: bool, word_ranges: &[[usize; 2]]) -> Self {
         let contexts: &[(usize, f64, f64)] = if quick {
             &[(0, 0.0, 0.0), (1, 0.5, 0.0)]
         } else {
@@ -99,7 +111,6 @@ impl SearchSpace {
                 (3, 0.5, 0.0),
             ]
         };
-        let word_ranges: &[[usize; 2]] = if quick { &[[1, 1]] } else { &[[1, 1], [1, 2]] };
         // The first searches always picked the smallest penalty and the widest window, at the
         // grid's edge; 0.2 and ±3 extend it past both.
         let alphas: &[f64] = if quick { &[1.0] } else { &[0.5, 2.0, 0.2] };
@@ -146,13 +157,26 @@ impl SearchSpace {
                 }),
             ]
         };
-        SearchSpace { grid, toggles }
+        SearchSpace {
+            grid,
+            toggles,
+            word_ngrams: word_ranges.to_vec(),
+        }
     }
 
     /// Every configuration the search can visit is checked up front.
     fn check(&self) -> Result<()> {
         if self.grid.is_empty() {
             return Err(Error::param("grid", "no candidate configurations"));
+        }
+        if let Some(r) = self.word_ngrams.iter().find(|r| r[0] == 0 || r[0] > r[1]) {
+            return Err(Error::param(
+                "word n-gram range",
+                format!(
+                    "{}-{} is not a range like 1-2 (smallest at least 1)",
+                    r[0], r[1]
+                ),
+            ));
         }
         for c in &self.grid {
             c.check()?;
@@ -235,15 +259,7 @@ pub fn tune(
     group.iter().for_each(|&g| sizes[g] += 1);
     let outer = crate::eval::assign_folds(&sizes, FoldScheme::GroupKFold(opts.outer_folds))?;
 
-    let mut o = Outcome {
-        truth: p.y.clone(),
-        row: (0..n).collect(),
-        pred: vec![0; n],
-        baseline: vec![0; n],
-        group: group.clone(),
-        strength: data.examples.iter().map(|e| e.strength).collect(),
-        probabilities: vec![Vec::new(); n],
-    };
+    let mut o = Outcome::unfilled(p.y.clone(), group.clone(), data);
     let mut outer_choices = Vec::with_capacity(opts.outer_folds);
     for f in 0..opts.outer_folds {
         let train: Vec<usize> = (0..n).filter(|&i| outer[group[i]] != f).collect();
@@ -299,6 +315,7 @@ pub fn tune(
         nested_baseline_accuracy: nested.all.baseline.accuracy,
         nested_baseline_macro_f1: nested.all.baseline.macro_f1,
         outer_choices,
+        word_ngrams: space.word_ngrams.clone(),
     };
     Ok(TuneResult {
         chosen: visited[win].0.clone(),
@@ -345,6 +362,21 @@ mod tests {
             SearchSpace::new(&TrainConfig::default(), true).grid.len(),
             2
         );
+    }
+
+    #[test]
+    fn word_ngram_ranges_can_be_restricted_and_are_checked() {
+        let base = TrainConfig::default();
+        let s = SearchSpace::with_word_ngrams(&base, false, &[[1, 1]]);
+        assert_eq!(s.grid.len(), 5 * 3);
+        assert!(s
+            .grid
+            .iter()
+            .all(|c| c.featurizer.analyzer.ngram_range == [1, 1]));
+        assert_eq!(s.word_ngrams, [[1, 1]]);
+        s.check().unwrap();
+        let bad = SearchSpace::with_word_ngrams(&base, false, &[[2, 1]]);
+        assert!(bad.check().unwrap_err().to_string().contains("2-1"));
     }
 
     #[test]
