@@ -16,7 +16,10 @@ use slant::output::{Counts, OutputFormat, Per, ScoreSink, SinkOptions};
 use slant::report::compare::{render_comparison, render_comparison_csv, CompareJson, ModelInfo};
 use slant::report::html::render_html;
 use slant::report::{render_confidence, render_table, EvalJson, PredictionJson};
-use slant::score::{collect_inputs, read_records, score_in_order, Input, Job, Scored, Window};
+use slant::score::{
+    check_inputs, collect_inputs, read_records, score_in_order, Input, InputWalk, Job, Scored,
+    Window,
+};
 use slant::split::Split;
 use slant::train::{train, TrainOptions};
 
@@ -908,15 +911,19 @@ fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         .input
     {
         InputArg::Articles => {
-            let mut inputs = collect_inputs(&default_paths(args.paths))?;
-            if let Some(o) = &outlets {
-                o.label(&mut inputs);
-            }
-            let progress = progress_bar(inputs.len(), "files");
-            (
-                Box::new(inputs.into_iter().map(|i| Ok(Job::Read(i)))),
-                progress,
-            )
+            // Checked in a first walk (a hash per doc id), then walked again as scored, so that
+            // the list of files is never held.
+            let paths = default_paths(args.paths);
+            let progress = progress_bar(check_inputs(&paths)?, "files");
+            let label = outlets.as_ref().map(Outlets::labeller);
+            let jobs = InputWalk::new(&paths).map(move |input| {
+                let mut input = input?;
+                if let Some(label) = &label {
+                    label(&mut input);
+                }
+                Ok(Job::Read(input))
+            });
+            (Box::new(jobs), progress)
         }
         InputArg::Jsonl => {
             if args.paths.is_empty() {

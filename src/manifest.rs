@@ -235,12 +235,17 @@ impl Outlets {
 
     /// Sets the outlet of every file input this assignment names (compared by canonical path).
     pub fn label(&self, inputs: &mut [Input]) {
+        inputs.iter_mut().for_each(self.labeller());
+    }
+
+    /// What [`Outlets::label`] does, one input at a time.
+    pub fn labeller(&self) -> impl Fn(&mut Input) + '_ {
         let by_file: BTreeMap<PathBuf, &str> = self
             .entries
             .iter()
             .filter_map(|e| Some((e.file.canonicalize().ok()?, e.outlet.as_str())))
             .collect();
-        for input in inputs {
+        move |input| {
             if let Input::File { path, outlet, .. } = input {
                 if let Some(o) = path.canonicalize().ok().and_then(|p| by_file.get(&p)) {
                     *outlet = Some((*o).to_owned());

@@ -174,64 +174,144 @@ fn read_stdin() -> Result<String> {
 
 /// Expands paths into inputs: a file is taken as is (its doc id is its file stem); a directory is
 /// walked recursively in sorted order for [`ARTICLE_EXTENSIONS`] (doc id: the path below the
-/// directory, without extension); `-` is standard input.
+/// directory, without extension); `-` is standard input. Two inputs with one doc id are refused.
 pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
-    let mut out = Vec::new();
-    for path in paths {
-        if path.as_os_str() == "-" {
-            out.push(Input::Stdin);
-        } else if path.is_dir() {
-            let found = article_files(path)?;
-            if found.is_empty() {
-                return Err(Error::Unusable {
-                    path: path.clone(),
-                    message: format!(
-                        "no .{} files in this directory; point slant at articles",
-                        ARTICLE_EXTENSIONS.join(", .")
-                    ),
-                });
-            }
-            for file in found {
-                let doc = doc_id(&file, path);
-                out.push(Input::File {
-                    path: file,
-                    doc,
-                    outlet: None,
-                });
-            }
-        } else {
-            std::fs::metadata(path).map_err(|e| Error::io(path, "cannot read input", e))?;
-            let doc = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| path.display().to_string());
-            out.push(Input::File {
-                path: path.clone(),
-                doc,
-                outlet: None,
-            });
-        }
-    }
-    check_unique_docs(&out)?;
-    Ok(out)
+    check_inputs(paths)?;
+    InputWalk::new(paths).collect()
 }
 
-/// Two inputs with one doc id would give their paragraphs the same ids: refuse before any work.
-fn check_unique_docs(inputs: &[Input]) -> Result<()> {
-    let mut seen: std::collections::BTreeMap<&str, &Path> = std::collections::BTreeMap::new();
-    for input in inputs {
-        if let Some(first) = seen.insert(input.doc(), input.path()) {
+/// Checks every input of `paths` as [`collect_inputs`] does and returns how many there are,
+/// keeping a 128-bit hash of each doc id rather than the inputs: with [`InputWalk`], what
+/// `slant score` holds does not grow with the number of files beyond 16 bytes (and the hash
+/// table's slack) per file and the listing of the directory being walked.
+pub fn check_inputs(paths: &[PathBuf]) -> Result<usize> {
+    let mut seen: rustc_hash::FxHashSet<u128> = Default::default();
+    let mut count = 0;
+    for input in InputWalk::new(paths) {
+        let input = input?;
+        if !seen.insert(records::doc_key(input.doc())) {
+            // The first input with this id, found by walking again (only on this error).
+            let first = InputWalk::new(paths)
+                .filter_map(Result::ok)
+                .find(|i| i.doc() == input.doc())
+                .map(|i| i.path().to_path_buf());
             return Err(Error::Unusable {
                 path: input.path().to_path_buf(),
                 message: format!(
                     "its doc id `{}` is also that of {}, so their paragraph ids would clash; pass each file once, rename one, or pass a directory that holds both (ids then include the sub-directory)",
                     input.doc(),
-                    first.display()
+                    first.as_deref().unwrap_or(Path::new("another input")).display()
                 ),
             });
         }
+        count += 1;
     }
-    Ok(())
+    Ok(count)
+}
+
+/// The inputs of `paths` one at a time, in [`collect_inputs`]' order, holding only the sorted
+/// listings of the directories being walked. Doc ids are not checked here ([`check_inputs`]).
+pub struct InputWalk {
+    paths: Vec<PathBuf>,
+    /// Index of the next path to expand.
+    next: usize,
+    /// The directory argument being walked, and whether it gave a file yet.
+    root: Option<(PathBuf, bool)>,
+    /// Each directory from the root down, with its entries' names, sorted, and the next to
+    /// visit (names, not paths: a directory of many files is held once, its path not repeated).
+    stack: Vec<(PathBuf, Vec<std::ffi::OsString>, usize)>,
+}
+
+impl InputWalk {
+    pub fn new(paths: &[PathBuf]) -> Self {
+        InputWalk {
+            paths: paths.to_vec(),
+            next: 0,
+            root: None,
+            stack: Vec::new(),
+        }
+    }
+
+    /// The next file below the root being walked, or `None` when the walk is done.
+    fn next_below(&mut self) -> Option<Result<PathBuf>> {
+        while let Some((dir, names, next)) = self.stack.last_mut() {
+            let Some(p) = names.get(*next).map(|n| dir.join(n)) else {
+                self.stack.pop();
+                continue;
+            };
+            *next += 1;
+            if p.is_dir() {
+                match sorted_names(&p) {
+                    Ok(names) => self.stack.push((p, names, 0)),
+                    Err(e) => return Some(Err(e)),
+                }
+            } else if is_article_file(&p) {
+                return Some(Ok(p));
+            }
+        }
+        None
+    }
+}
+
+impl Iterator for InputWalk {
+    type Item = Result<Input>;
+
+    fn next(&mut self) -> Option<Result<Input>> {
+        loop {
+            if let Some((root, found)) = self.root.take() {
+                match self.next_below() {
+                    Some(Ok(file)) => {
+                        let doc = doc_id(&file, &root);
+                        self.root = Some((root, true));
+                        return Some(Ok(Input::File {
+                            path: file,
+                            doc,
+                            outlet: None,
+                        }));
+                    }
+                    Some(Err(e)) => {
+                        self.stack.clear();
+                        return Some(Err(e));
+                    }
+                    None => {
+                        if !found {
+                            return Some(Err(Error::Unusable {
+                                path: root,
+                                message: format!(
+                                    "no .{} files in this directory; point slant at articles",
+                                    ARTICLE_EXTENSIONS.join(", .")
+                                ),
+                            }));
+                        }
+                    }
+                }
+            }
+            let path = self.paths.get(self.next)?.clone();
+            self.next += 1;
+            if path.as_os_str() == "-" {
+                return Some(Ok(Input::Stdin));
+            } else if path.is_dir() {
+                match sorted_names(&path) {
+                    Ok(names) => self.stack.push((path.clone(), names, 0)),
+                    Err(e) => return Some(Err(e)),
+                }
+                self.root = Some((path, false));
+            } else {
+                if let Err(e) = std::fs::metadata(&path) {
+                    return Some(Err(Error::io(&path, "cannot read input", e)));
+                }
+                let doc = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| path.display().to_string());
+                return Some(Ok(Input::File {
+                    path,
+                    doc,
+                    outlet: None,
+                }));
+            }
+        }
+    }
 }
 
 /// The doc id of `file` found below `dir`: the relative path without extension, `/`-separated.
@@ -255,6 +335,18 @@ pub fn article_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     walk(dir, &mut out)?;
     Ok(out)
+}
+
+/// The names of a directory's entries, sorted as [`sorted_entries`] sorts their paths.
+fn sorted_names(dir: &Path) -> Result<Vec<std::ffi::OsString>> {
+    let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, "cannot list directory", e))?
+        .map(|e| e.map(|e| e.file_name()))
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| Error::io(dir, "cannot list directory", e))?;
+    names.sort_by(|a, b| Path::new(a).cmp(Path::new(b)));
+    names.shrink_to_fit();
+    Ok(names)
 }
 
 /// The entries of a directory, sorted.
@@ -788,5 +880,46 @@ mod tests {
         let a = inputs[0].read().unwrap();
         assert_eq!(a.paragraphs.len(), 1);
         assert_eq!(a.paragraphs[0].text, "Kabul and Islamabad should talk.");
+    }
+    /// The check walks the inputs without keeping them: it counts them, and a doc id seen twice
+    /// (two extensions in one directory, or one name in two arguments) names both files.
+    #[test]
+    fn inputs_are_checked_and_walked_without_a_list() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in [
+            "a/x.txt",
+            "a/y.md",
+            "a/sub/z.html",
+            "b/x.txt",
+            "b/notes.csv",
+        ] {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "Text.").unwrap();
+        }
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        assert_eq!(check_inputs(std::slice::from_ref(&a)).unwrap(), 3);
+        let docs: Vec<String> = InputWalk::new(&[a.clone(), b.join("x.txt")][..])
+            .map(|i| i.unwrap().doc().to_owned())
+            .collect();
+        assert_eq!(docs, ["sub/z", "x", "y", "x"]);
+        let err = check_inputs(&[a.clone(), b.clone()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!(
+                "{}: its doc id `x` is also that of {}",
+                b.join("x.txt").display(),
+                a.join("x.txt").display()
+            )),
+            "{err}"
+        );
+        std::fs::write(a.join("y.txt"), "Text.").unwrap();
+        let err = check_inputs(std::slice::from_ref(&a))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("doc id `y` is also that of"), "{err}");
+        let err = check_inputs(&[b.join("notes.csv").parent().unwrap().join("none")]);
+        assert!(err.is_err());
     }
 }

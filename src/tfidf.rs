@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::{for_each_gram, Analyzer, AnalyzerConfig, Scratch, WordCache};
 
+mod context;
 mod ids;
 use crate::error::{Error, Result};
+use context::ContextBuf;
 use ids::{GramMap, Interner, Matcher};
 
 /// Featurizer hyper-parameters. The whole struct is stored in every model file.
@@ -407,19 +409,41 @@ impl Tfidf {
 /// for the vocabulary's size (a paragraph with character n-grams has thousands), else by
 /// comparisons. `seen` is all zero between calls.
 fn sort_distinct(indices: &mut Vec<u32>, seen: &mut Vec<u64>, n_features: usize) {
-    let words = n_features.div_ceil(64);
-    let k = indices.len();
-    // The scan reads `words` words; the sort makes about k·log2(k) comparisons.
-    if words > k * (usize::BITS - k.leading_zeros()) as usize {
+    if scan_is_slower(indices.len(), n_features) {
         indices.sort_unstable();
         return;
     }
-    if seen.len() < words {
-        seen.resize(words, 0);
+    if seen.len() < n_features.div_ceil(64) {
+        seen.resize(n_features.div_ceil(64), 0);
     }
     for &i in indices.iter() {
         seen[i as usize / 64] |= 1 << (i % 64);
     }
+    scan_marked(indices, seen, n_features);
+}
+
+/// Whether sorting `k` distinct features by comparisons beats scanning a bitset of
+/// `n_features`: the scan reads `n_features / 64` words, the sort makes about k·log2(k)
+/// comparisons.
+fn scan_is_slower(k: usize, n_features: usize) -> bool {
+    n_features.div_ceil(64) > k * (usize::BITS - k.leading_zeros()) as usize
+}
+
+/// Sorts distinct feature indices whose bits are set in `seen`, and clears those bits.
+fn sort_marked(indices: &mut Vec<u32>, seen: &mut [u64], n_features: usize) {
+    if scan_is_slower(indices.len(), n_features) {
+        indices.sort_unstable();
+        for &i in indices.iter() {
+            seen[i as usize / 64] = 0;
+        }
+    } else {
+        scan_marked(indices, seen, n_features);
+    }
+}
+
+/// Replaces `indices` by the features whose bits are set in `seen`, in order, clearing them.
+fn scan_marked(indices: &mut Vec<u32>, seen: &mut [u64], n_features: usize) {
+    let words = n_features.div_ceil(64);
     indices.clear();
     for (w, slot) in seen[..words].iter_mut().enumerate() {
         if *slot == 0 {
@@ -437,107 +461,42 @@ impl Tfidf {
     /// Rows for paragraphs that belong to articles: `article[i]` names paragraph `i`'s article,
     /// and an article's paragraphs are in reading order among those with the same id. Without
     /// context this is [`Tfidf::transform`] on each paragraph.
+    ///
+    /// A paragraph's row depends only on its own article's paragraphs (on those within the
+    /// window when there are no whole-article features), never on which other articles share
+    /// the call or where they sit: sums run over the article's paragraphs in reading order.
     pub fn transform_articles<S: AsRef<str>>(
         &self,
         texts: &[S],
         article: &[usize],
     ) -> Vec<SparseVec> {
         assert_eq!(texts.len(), article.len(), "one article id per paragraph");
-        let own: Vec<SparseVec> = with_thread_buf(|buf| {
-            texts
-                .iter()
-                .map(|t| {
-                    self.transform_with(t.as_ref(), buf);
-                    buf.row.clone()
-                })
-                .collect()
-        });
-        let ctx = &self.config.context;
-        if !ctx.is_active() {
-            return own;
-        }
-        // Paragraph indices of each article, in order.
-        let mut members: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-        for (i, &a) in article.iter().enumerate() {
-            members.entry(a).or_default().push(i);
-        }
-        let mut out = vec![SparseVec::default(); own.len()];
-        let mut acc: Vec<(u32, f64)> = Vec::new();
-        for paras in members.values() {
-            let whole = if ctx.article_weight > 0.0 {
-                mean_row(paras.iter().map(|&i| &own[i]), &mut acc)
-            } else {
-                SparseVec::default()
-            };
-            for (pos, &i) in paras.iter().enumerate() {
-                let lo = pos.saturating_sub(ctx.window);
-                let hi = (pos + ctx.window).min(paras.len() - 1);
-                let near = if ctx.window > 0 && ctx.neighbour_weight > 0.0 {
-                    mean_row(
-                        (lo..=hi).filter(|&p| p != pos).map(|p| &own[paras[p]]),
-                        &mut acc,
-                    )
-                } else {
-                    SparseVec::default()
-                };
-                acc.clear();
-                acc.extend(
-                    own[i]
-                        .indices
-                        .iter()
-                        .copied()
-                        .zip(own[i].values.iter().copied()),
-                );
-                acc.extend(
-                    near.iter()
-                        .map(|(f, v)| (f as u32, v * ctx.neighbour_weight)),
-                );
-                acc.extend(
-                    whole
-                        .iter()
-                        .map(|(f, v)| (f as u32, v * ctx.article_weight)),
-                );
-                out[i] = merge(&mut acc, true);
+        with_thread_buf(|buf| {
+            if !self.config.context.is_active() {
+                return texts
+                    .iter()
+                    .map(|t| {
+                        self.transform_with(t.as_ref(), buf);
+                        buf.row.clone()
+                    })
+                    .collect();
             }
-        }
-        out
+            let mut context = std::mem::take(&mut buf.context);
+            context.clear();
+            for t in texts {
+                self.transform_with(t.as_ref(), buf);
+                context.push(&buf.row);
+            }
+            let rows = context.rows(
+                &self.config.context,
+                article,
+                self.n_features(),
+                &mut buf.seen,
+            );
+            buf.context = context;
+            rows
+        })
     }
-}
-
-/// The mean of some rows (not normalised).
-fn mean_row<'a>(rows: impl Iterator<Item = &'a SparseVec>, acc: &mut Vec<(u32, f64)>) -> SparseVec {
-    acc.clear();
-    let mut n = 0usize;
-    for r in rows {
-        acc.extend(r.indices.iter().copied().zip(r.values.iter().copied()));
-        n += 1;
-    }
-    let mut row = merge(acc, false);
-    if n > 1 {
-        row.values.iter_mut().for_each(|v| *v /= n as f64);
-    }
-    row
-}
-
-/// Sums duplicate indices of `(index, value)` pairs into a sparse row, optionally L2-normalised.
-fn merge(acc: &mut [(u32, f64)], normalise: bool) -> SparseVec {
-    acc.sort_unstable_by_key(|&(i, _)| i);
-    let mut row = SparseVec::default();
-    for &(i, v) in acc.iter() {
-        if row.indices.last() == Some(&i) {
-            *row.values.last_mut().expect("paired with index") += v;
-        } else {
-            row.indices.push(i);
-            row.values.push(v);
-        }
-    }
-    if normalise {
-        let norm = row.values.iter().map(|v| v * v).sum::<f64>().sqrt();
-        if norm > 0.0 {
-            row.values.iter_mut().for_each(|v| *v /= norm);
-        }
-    }
-    row
 }
 
 thread_local! {
@@ -562,8 +521,9 @@ pub struct TransformBuf {
     hits: Vec<u32>,
     /// How often each feature was hit; zero outside [`Tfidf::transform_with`].
     counts: Vec<u32>,
-    /// A bit per feature for [`sort_distinct`]; zero outside it.
+    /// A bit per feature for [`sort_distinct`] and [`Tfidf::transform_articles`]; zero outside them.
     seen: Vec<u64>,
+    context: ContextBuf,
     /// The row produced by the last call.
     pub row: SparseVec,
 }
@@ -769,6 +729,71 @@ mod tests {
 
         pub fn row(t: &Tfidf, text: &str) -> SparseVec {
             rows(t).row(text)
+        }
+
+        /// Rows with context for the paragraphs of one article (without context, their own
+        /// rows): own + neighbours' sum × (neighbour_weight / neighbours) + article mean ×
+        /// article_weight, scaled to unit length; every sum over paragraphs in reading order.
+        pub fn article_rows(t: &Tfidf, texts: &[&str]) -> Vec<SparseVec> {
+            let own: Vec<SparseVec> = texts.iter().map(|x| row(t, x)).collect();
+            let sum = |rows: &[&SparseVec]| {
+                let mut sum: BTreeMap<u32, f64> = BTreeMap::new();
+                for r in rows {
+                    for (&f, &v) in r.indices.iter().zip(&r.values) {
+                        *sum.entry(f).or_default() += v;
+                    }
+                }
+                sum
+            };
+            let ctx = &t.config().context;
+            if !ctx.is_active() {
+                return own;
+            }
+            let whole = if ctx.article_weight > 0.0 {
+                let mut mean = sum(&own.iter().collect::<Vec<_>>());
+                if own.len() > 1 {
+                    mean.values_mut().for_each(|v| *v /= own.len() as f64);
+                }
+                mean
+            } else {
+                BTreeMap::new()
+            };
+            let window = if ctx.neighbour_weight > 0.0 {
+                ctx.window
+            } else {
+                0
+            };
+            (0..own.len())
+                .map(|p| {
+                    let lo = p.saturating_sub(window);
+                    let hi = (p + window).min(own.len() - 1);
+                    let near: Vec<&SparseVec> =
+                        (lo..=hi).filter(|&q| q != p).map(|q| &own[q]).collect();
+                    let scale = ctx.neighbour_weight / near.len().max(1) as f64;
+                    let near = sum(&near);
+                    let mut all: BTreeMap<u32, f64> =
+                        own[p].indices.iter().map(|&f| (f, 0.0)).collect();
+                    all.extend(near.keys().chain(whole.keys()).map(|&f| (f, 0.0)));
+                    let mut out = SparseVec::default();
+                    for &f in all.keys() {
+                        let mine = own[p].indices.iter().position(|&g| g == f);
+                        let mut v = mine.map_or(0.0, |k| own[p].values[k]);
+                        if let Some(n) = near.get(&f) {
+                            v += n * scale;
+                        }
+                        if let Some(w) = whole.get(&f) {
+                            v += w * ctx.article_weight;
+                        }
+                        out.indices.push(f);
+                        out.values.push(v);
+                    }
+                    let norm = out.values.iter().map(|v| v * v).sum::<f64>().sqrt();
+                    if norm > 0.0 {
+                        out.values.iter_mut().for_each(|v| *v /= norm);
+                    }
+                    out
+                })
+                .collect()
         }
 
         impl Rows<'_> {
@@ -997,6 +1022,51 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Context rows are exactly the reference's, and a paragraph's row is the same whether
+        /// its article is featurized alone or interleaved with others in one call.
+        #[test]
+        fn context_rows_match_reference_alone_or_interleaved(
+            articles in proptest::collection::vec(
+                proptest::collection::vec("([a-f]{1,2} ){0,8}", 1..9),
+                1..5,
+            ),
+            keys in proptest::collection::vec(proptest::arbitrary::any::<u16>(), 40),
+            window in 0usize..5,
+            neighbour_weight in proptest::prop_oneof![proptest::strategy::Just(0.0), 0.1f64..2.0],
+            article_weight in proptest::prop_oneof![proptest::strategy::Just(0.0), 0.1f64..2.0],
+        ) {
+            let all: Vec<&str> = articles.iter().flatten().map(String::as_str).collect();
+            let mut config = unigrams();
+            config.analyzer.ngram_range = [1, 2];
+            config.context = ContextConfig { window, neighbour_weight, article_weight };
+            let t = config.fit(&all).unwrap();
+            // Paragraphs in an order mixing the articles, each article's kept in reading order.
+            let mut order: Vec<(usize, usize)> = articles
+                .iter()
+                .enumerate()
+                .flat_map(|(a, paras)| (0..paras.len()).map(move |p| (a, p)))
+                .collect();
+            order.sort_by_key(|&(a, p)| (keys[(a * 9 + p) % keys.len()], a, p));
+            let mut next = vec![0; articles.len()];
+            for slot in order.iter_mut() {
+                *slot = (slot.0, next[slot.0]);
+                next[slot.0] += 1;
+            }
+            let texts: Vec<&str> = order.iter().map(|&(a, p)| articles[a][p].as_str()).collect();
+            let ids: Vec<usize> = order.iter().map(|&(a, _)| a * 1000).collect();
+            let mixed = t.transform_articles(&texts, &ids);
+            for (a, paras) in articles.iter().enumerate() {
+                let paras: Vec<&str> = paras.iter().map(String::as_str).collect();
+                let alone = t.transform_articles(&paras, &vec![a; paras.len()]);
+                proptest::prop_assert_eq!(&alone, &reference::article_rows(&t, &paras));
+                for (k, &(b, p)) in order.iter().enumerate() {
+                    if b == a {
+                        proptest::prop_assert_eq!(&mixed[k], &alone[p]);
+                    }
+                }
+            }
+        }
+
         #[test]
         fn fast_path_matches_string_reference_on_any_text(
             docs in proptest::collection::vec(

@@ -1,0 +1,197 @@
+//! Context features for [`super::Tfidf::transform_articles`]: each paragraph's own row plus the
+//! weighted means of its neighbours' and its article's rows.
+//!
+//! Work is done one article at a time in the article's own numbering of features: its features,
+//! sorted, get local ids `0..u`, so that the sums are dense arrays of `u` slots and a row's
+//! features come out sorted from a scan of a `u`-bit set (a few words), not from a sort or a scan
+//! of the whole vocabulary. Every sum over paragraphs runs in reading order, so a row depends on
+//! its article's paragraphs only, never on the other articles of the call.
+
+use super::{sort_marked, ContextConfig, SparseVec};
+
+/// Reusable buffers; every dense array is all zero between articles.
+#[derive(Debug, Default)]
+pub(super) struct ContextBuf {
+    /// The paragraphs' own rows, one after another: `starts[i]..starts[i + 1]`.
+    starts: Vec<usize>,
+    indices: Vec<u32>,
+    values: Vec<f64>,
+    /// Local ids of `indices`, set for the current article's paragraphs.
+    local: Vec<u32>,
+    /// Paragraph indices grouped by article.
+    order: Vec<usize>,
+    /// The current article's features, sorted: a feature's position is its local id.
+    features: Vec<u32>,
+    /// Local id of every feature in `features`; stale elsewhere.
+    local_of: Vec<u32>,
+    /// Per local id: the paragraph's own value, the sum of its neighbours' values, the article's
+    /// mean value.
+    mine: Vec<f64>,
+    near: Vec<f64>,
+    whole: Vec<f64>,
+    /// A bit per local id: the features of the row being made.
+    bits: Vec<u64>,
+}
+
+impl ContextBuf {
+    /// Forgets the rows of the last call.
+    pub(super) fn clear(&mut self) {
+        self.starts.clear();
+        self.starts.push(0);
+        self.indices.clear();
+        self.values.clear();
+    }
+
+    /// Appends the next paragraph's own row.
+    pub(super) fn push(&mut self, row: &SparseVec) {
+        self.indices.extend_from_slice(&row.indices);
+        self.values.extend_from_slice(&row.values);
+        self.starts.push(self.indices.len());
+    }
+
+    /// The rows with context of every paragraph pushed since [`ContextBuf::clear`], in the order
+    /// pushed; `article` names each paragraph's article. `seen` is a bitset over the vocabulary,
+    /// all zero between calls.
+    pub(super) fn rows(
+        &mut self,
+        ctx: &ContextConfig,
+        article: &[usize],
+        n_features: usize,
+        seen: &mut Vec<u64>,
+    ) -> Vec<SparseVec> {
+        let n = self.starts.len() - 1;
+        assert_eq!(n, article.len(), "one article id per paragraph");
+        if seen.len() < n_features.div_ceil(64) {
+            seen.resize(n_features.div_ceil(64), 0);
+        }
+        if self.local_of.len() < n_features {
+            self.local_of.resize(n_features, 0);
+        }
+        self.local.resize(self.indices.len(), 0);
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend(0..n);
+        // Stable: an article's paragraphs stay in reading order.
+        order.sort_by_key(|&i| article[i]);
+        let mut out = vec![SparseVec::default(); n];
+        for paras in order.chunk_by(|&a, &b| article[a] == article[b]) {
+            self.number_features(paras, n_features, seen);
+            self.article(ctx, paras, &mut out);
+        }
+        self.order = order;
+        out
+    }
+
+    /// Gives the features of `paras` their local ids.
+    fn number_features(&mut self, paras: &[usize], n_features: usize, seen: &mut [u64]) {
+        self.features.clear();
+        for &i in paras {
+            for &f in &self.indices[self.starts[i]..self.starts[i + 1]] {
+                let (word, bit) = (&mut seen[f as usize / 64], 1u64 << (f % 64));
+                if *word & bit == 0 {
+                    *word |= bit;
+                    self.features.push(f);
+                }
+            }
+        }
+        sort_marked(&mut self.features, seen, n_features);
+        for (k, &f) in self.features.iter().enumerate() {
+            self.local_of[f as usize] = k as u32;
+        }
+        for &i in paras {
+            for e in self.starts[i]..self.starts[i + 1] {
+                self.local[e] = self.local_of[self.indices[e] as usize];
+            }
+        }
+        let u = self.features.len();
+        for dense in [&mut self.mine, &mut self.near, &mut self.whole] {
+            if dense.len() < u {
+                dense.resize(u, 0.0);
+            }
+        }
+        if self.bits.len() < u.div_ceil(64) {
+            self.bits.resize(u.div_ceil(64), 0);
+        }
+    }
+
+    /// Writes the rows of one article's paragraphs (`paras`, in reading order) into `out`: each
+    /// feature's value is own + neighbours' sum × (neighbour_weight / neighbours) +
+    /// article mean × article_weight, added in that order, and the row is scaled to unit length.
+    fn article(&mut self, ctx: &ContextConfig, paras: &[usize], out: &mut [SparseVec]) {
+        let u = self.features.len();
+        let words = u.div_ceil(64);
+        let entries = |i: usize| self.starts[i]..self.starts[i + 1];
+        let with_whole = ctx.article_weight > 0.0;
+        if with_whole {
+            for &i in paras {
+                for e in entries(i) {
+                    self.whole[self.local[e] as usize] += self.values[e];
+                }
+            }
+            if paras.len() > 1 {
+                let m = paras.len() as f64;
+                self.whole[..u].iter_mut().for_each(|v| *v /= m);
+            }
+        }
+        let window = if ctx.neighbour_weight > 0.0 {
+            ctx.window
+        } else {
+            0
+        };
+        for (pos, &i) in paras.iter().enumerate() {
+            let lo = pos.saturating_sub(window);
+            let hi = (pos + window).min(paras.len() - 1);
+            for &q in paras[lo..=hi].iter().filter(|&&q| q != i) {
+                for e in entries(q) {
+                    let k = self.local[e] as usize;
+                    self.near[k] += self.values[e];
+                    self.bits[k / 64] |= 1 << (k % 64);
+                }
+            }
+            for e in entries(i) {
+                let k = self.local[e] as usize;
+                self.mine[k] = self.values[e];
+                self.bits[k / 64] |= 1 << (k % 64);
+            }
+            if with_whole {
+                // Every feature of the article is in every row.
+                self.bits[..words].fill(!0);
+                if !u.is_multiple_of(64) {
+                    self.bits[words - 1] = (1 << (u % 64)) - 1;
+                }
+            }
+            // The neighbours' mean times the weight, as one factor.
+            let near_scale = match hi - lo {
+                0 => 0.0,
+                n => ctx.neighbour_weight / n as f64,
+            };
+            let whole_scale = ctx.article_weight;
+            let count = self.bits[..words]
+                .iter()
+                .map(|w| w.count_ones() as usize)
+                .sum();
+            let row = &mut out[i];
+            row.indices.resize(count, 0);
+            row.values.resize(count, 0.0);
+            let mut j = 0;
+            for w in 0..words {
+                let mut bits = std::mem::take(&mut self.bits[w]);
+                while bits != 0 {
+                    let k = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let v = std::mem::take(&mut self.mine[k])
+                        + std::mem::take(&mut self.near[k]) * near_scale
+                        + self.whole[k] * whole_scale;
+                    row.indices[j] = self.features[k];
+                    row.values[j] = v;
+                    j += 1;
+                }
+            }
+            let norm = row.values.iter().map(|v| v * v).sum::<f64>().sqrt();
+            if norm > 0.0 {
+                row.values.iter_mut().for_each(|v| *v /= norm);
+            }
+        }
+        self.whole[..u].fill(0.0);
+    }
+}
