@@ -16,7 +16,7 @@ mod context;
 mod ids;
 use crate::error::{Error, Result};
 use context::ContextBuf;
-use ids::{GramMap, Interner, Matcher};
+use ids::{GramMap, Interner, Lookup, Matcher};
 
 /// Featurizer hyper-parameters. The whole struct is stored in every model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -357,7 +357,10 @@ impl Tfidf {
         buf.cache.claim(self.id);
         buf.words.clear();
         buf.hits.clear();
-        let mut matcher = &self.matcher;
+        let mut matcher = Lookup {
+            matcher: &self.matcher,
+            vocabulary: &self.vocabulary,
+        };
         let analyzer = self.analyzer();
         let hits = &mut buf.hits;
         if analyzer.word_ids(text, &mut buf.cache, &mut matcher, &mut buf.words, hits) {
@@ -369,9 +372,9 @@ impl Tfidf {
             });
         } else {
             hits.clear();
-            let index = &self.matcher.index;
+            let (matcher, vocabulary) = (&self.matcher, &self.vocabulary);
             analyzer.for_each_term(text, &mut buf.scratch, |term| {
-                if let Some(&i) = index.get(term) {
+                if let Some(i) = matcher.term(vocabulary, term) {
                     hits.push(i);
                 }
             });

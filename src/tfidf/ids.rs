@@ -1,7 +1,10 @@
 //! The featurizer's id tables: words and character n-grams numbered, word n-grams keyed by
 //! tuples of word ids. None of them is ever iterated into an output without sorting.
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::hash_table::{Entry, HashTable};
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::analysis::{TermIds, NO_ID};
 
@@ -122,39 +125,124 @@ impl<V: Default> GramMap<V> {
     }
 }
 
+/// Strings of a list kept elsewhere, found by value: a hash table of positions in that list,
+/// so that building it copies no string (a 150,000-term vocabulary loads without 150,000
+/// allocations). Each call passes the list's lookup as `name`.
+#[derive(Debug, Clone, Default)]
+struct StrIndex {
+    table: HashTable<u32>,
+}
+
+fn hash_str(s: &str) -> u64 {
+    FxBuildHasher.hash_one(s)
+}
+
+impl StrIndex {
+    fn with_capacity(n: usize) -> Self {
+        StrIndex {
+            table: HashTable::with_capacity(n),
+        }
+    }
+
+    fn get<'a>(&self, key: &str, name: impl Fn(u32) -> &'a str) -> Option<u32> {
+        self.table
+            .find(hash_str(key), |&id| name(id) == key)
+            .copied()
+    }
+
+    /// The id of `key`, inserting `new` (whose name must be `key`) when it is absent.
+    fn get_or_insert<'a>(&mut self, key: &str, new: u32, name: impl Fn(u32) -> &'a str) -> u32 {
+        let hash = hash_str(key);
+        match self
+            .table
+            .entry(hash, |&id| name(id) == key, |&id| hash_str(name(id)))
+        {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                e.insert(new);
+                new
+            }
+        }
+    }
+}
+
 /// The vocabulary as the analyser's ids see it: every piece between spaces of a word n-gram term
 /// is a word with an id, and the term is found by the tuple of its pieces' ids (see [`TermIds`]
 /// for why this finds exactly the terms a string lookup would). Character n-grams, and every term
-/// when some word is not plain, are found by their string.
+/// when some word is not plain, are found by their string. Every table refers into the
+/// featurizer's vocabulary instead of copying it, hence [`Lookup`].
 #[derive(Debug, Clone, Default)]
 pub(super) struct Matcher {
-    pub(super) index: FxHashMap<Box<str>, u32>,
-    words: Names,
+    /// Vocabulary positions by term.
+    index: StrIndex,
+    /// Word ids by word; a word's text is `vocabulary[term][start..end]` of its span.
+    words: StrIndex,
+    word_spans: Vec<(u32, u32, u32)>,
     pub(super) grams: GramMap<u32>,
+}
+
+/// A word's text from its span.
+fn span_text(vocabulary: &[String], (term, start, end): (u32, u32, u32)) -> &str {
+    &vocabulary[term as usize][start as usize..end as usize]
 }
 
 impl Matcher {
     pub(super) fn new(vocabulary: &[String], ngram_range: [usize; 2]) -> Matcher {
-        let mut m = Matcher::default();
+        let mut m = Matcher {
+            index: StrIndex::with_capacity(vocabulary.len()),
+            ..Matcher::default()
+        };
         let mut pieces = Vec::new();
         for (i, term) in vocabulary.iter().enumerate() {
             let i = i as u32;
-            m.index.insert(term.as_str().into(), i);
+            m.index
+                .get_or_insert(term, i, |id| vocabulary[id as usize].as_str());
             if (ngram_range[0]..=ngram_range[1]).contains(&(term.matches(' ').count() + 1)) {
                 pieces.clear();
-                pieces.extend(term.split(' ').map(|p| m.words.intern(p)));
+                let mut start = 0;
+                for piece in term.split(' ') {
+                    let span = (i, start as u32, (start + piece.len()) as u32);
+                    start += piece.len() + 1;
+                    let new = m.word_spans.len() as u32;
+                    let spans = &m.word_spans;
+                    let id = m.words.get_or_insert(piece, new, |w| {
+                        // `new` is not in `spans` yet: its text is the piece itself.
+                        spans
+                            .get(w as usize)
+                            .map_or(piece, |&s| span_text(vocabulary, s))
+                    });
+                    if id == new {
+                        m.word_spans.push(span);
+                    }
+                    pieces.push(id);
+                }
                 m.grams.get_or_insert_with(&pieces, || i);
             }
         }
         m
     }
+
+    /// The feature index of a term.
+    pub(super) fn term(&self, vocabulary: &[String], term: &str) -> Option<u32> {
+        self.index.get(term, |id| vocabulary[id as usize].as_str())
+    }
 }
 
-impl TermIds for &Matcher {
+/// A [`Matcher`] with the vocabulary its tables refer into.
+pub(super) struct Lookup<'a> {
+    pub(super) matcher: &'a Matcher,
+    pub(super) vocabulary: &'a [String],
+}
+
+impl TermIds for Lookup<'_> {
     fn word(&mut self, word: &str) -> u32 {
-        self.words.ids.get(word).copied().unwrap_or(NO_ID)
+        let (spans, vocabulary) = (&self.matcher.word_spans, self.vocabulary);
+        self.matcher
+            .words
+            .get(word, |w| span_text(vocabulary, spans[w as usize]))
+            .unwrap_or(NO_ID)
     }
     fn char_gram(&mut self, term: &str) -> u32 {
-        self.index.get(term).copied().unwrap_or(NO_ID)
+        self.matcher.term(self.vocabulary, term).unwrap_or(NO_ID)
     }
 }
