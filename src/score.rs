@@ -232,6 +232,20 @@ impl InputWalk {
         }
     }
 
+    /// `dir` (a symbolic link) resolves to a directory on the current walk's path.
+    fn loops_back(&self, dir: &Path) -> bool {
+        let is_link = std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink());
+        if !is_link {
+            return false;
+        }
+        let Ok(target) = std::fs::canonicalize(dir) else {
+            return false;
+        };
+        self.stack
+            .iter()
+            .any(|(d, _, _)| std::fs::canonicalize(d).is_ok_and(|d| d == target))
+    }
+
     /// The next file below the root being walked, or `None` when the walk is done.
     fn next_below(&mut self) -> Option<Result<PathBuf>> {
         while let Some((dir, names, next)) = self.stack.last_mut() {
@@ -241,6 +255,11 @@ impl InputWalk {
             };
             *next += 1;
             if p.is_dir() {
+                if self.loops_back(&p) {
+                    // A link to a directory being walked: its files are reached anyway, and
+                    // following it would never end.
+                    continue;
+                }
                 match sorted_names(&p) {
                     Ok(names) => self.stack.push((p, names, 0)),
                     Err(e) => return Some(Err(e)),
@@ -883,6 +902,29 @@ mod tests {
     }
     /// The check walks the inputs without keeping them: it counts them, and a doc id seen twice
     /// (two extensions in one directory, or one name in two arguments) names both files.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_loop_is_walked_once() {
+        // Regression: a link back to an enclosing directory was followed until the path was too
+        // long, and the walk failed.
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        std::fs::create_dir_all(a.join("sub")).unwrap();
+        std::fs::write(a.join("x.txt"), "Text.").unwrap();
+        std::fs::write(a.join("sub/y.txt"), "Text.").unwrap();
+        std::os::unix::fs::symlink(&a, a.join("sub/back")).unwrap();
+        // A link to a directory off the walk's path is followed like any directory.
+        let other = dir.path().join("other");
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(other.join("z.txt"), "Text.").unwrap();
+        std::os::unix::fs::symlink(&other, a.join("side")).unwrap();
+        let docs: Vec<String> = InputWalk::new(std::slice::from_ref(&a))
+            .map(|i| i.unwrap().doc().to_owned())
+            .collect();
+        assert_eq!(docs, ["side/z", "sub/y", "x"]);
+        assert_eq!(check_inputs(&[a]).unwrap(), 3);
+    }
+
     #[test]
     fn inputs_are_checked_and_walked_without_a_list() {
         let dir = tempfile::tempdir().unwrap();
