@@ -35,7 +35,7 @@ pub const DENSE_LIMIT_BYTES: u64 = 4 << 30;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Solver {
-    /// argmin's L-BFGS on sparse rows, in parallel ([`crate::solver`]).
+    /// Our own L-BFGS on sparse rows, in parallel ([`crate::solver`]).
     #[default]
     Lbfgs,
     /// linfa-logistic on a dense paragraphs x features matrix: the reference, slow and
@@ -1142,48 +1142,60 @@ mod tests {
         (texts, data.group_indices().0, y, classes)
     }
 
-    /// Largest difference between the two solvers' probabilities on the training paragraphs.
+    /// Largest difference between the two solvers' probabilities on the training paragraphs,
+    /// and the gradient-norm threshold both were given.
     fn solver_gap<S: AsRef<str>>(
         config: &TrainConfig,
         texts: &[S],
         article: &[usize],
         y: &[usize],
-    ) -> f64 {
+    ) -> (f64, f64) {
         let classes = ["a", "b", "c"].map(String::from);
         let mut probs = Vec::new();
-        let mut norms = Vec::new();
+        let mut tolerance = 0.0;
         for solver in [Solver::Lbfgs, Solver::Linfa] {
             let mut c = config.clone();
             c.model.solver = solver;
             let (p, report) = Pipeline::fit_report(&c, texts, article, y, &classes).unwrap();
-            assert!(report.converged, "{report:?}");
-            norms.push(report.gradient_norm);
+            // linfa's own stopping rule may leave it a little above the threshold.
+            assert!(
+                report.converged
+                    || (solver == Solver::Linfa && report.gradient_norm < 2.0 * report.tolerance),
+                "{report:?}"
+            );
+            tolerance = report.tolerance;
             probs.push(p.probabilities_articles(texts, article));
         }
-        // The same iterates, up to rounding: they stop at the same point.
-        assert!((norms[0] - norms[1]).abs() < 1e-5 * norms[0], "{norms:?}");
-        probs[0]
+        let gap = probs[0]
             .iter()
             .flatten()
             .zip(probs[1].iter().flatten())
             .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max)
+            .fold(0.0, f64::max);
+        (gap, tolerance)
     }
 
     #[test]
     fn sparse_solver_matches_linfa() {
-        // Same objective, optimiser and start, so the same iterates up to rounding (linfa sums
-        // dense products in another order and uses one global maximum in its softmax).
-        // Measured: 2e-14 (toy) and 2e-12 (seeds). Asking for a gradient norm near what f64
-        // can resolve (1e-8 here) lets the rounding steer the two apart: about 3e-8.
+        // The same objective from the same start, minimised by two L-BFGS implementations (ours
+        // on sparse rows, with its own line search; argmin's with More-Thuente's on linfa's
+        // dense matrix). They stop at different points near the one minimum, so their
+        // probabilities differ by about what the gradient-norm threshold allows, and shrink with
+        // it. Measured: 0.03-0.05 times the threshold, at both tolerances (toy 3e-7 and 2.5e-9,
+        // seeds 2.3e-6 and 2.3e-8).
         let mut config = TrainConfig::default();
-        let gap = solver_gap(&config, &TOY_TEXTS, &TOY_ARTICLES, &TOY_Y);
-        assert!(gap < 1e-12, "toy: {gap:e}");
         let (texts, article, y, _) = seed_labels();
-        config.featurizer.context.window = 1;
-        config.featurizer.context.neighbour_weight = 0.5;
-        let gap = solver_gap(&config, &texts, &article, &y);
-        assert!(gap < 1e-10, "seeds: {gap:e}");
+        for tolerance in [config.model.gradient_tolerance, 1e-8] {
+            config.model.gradient_tolerance = tolerance;
+            config.model.max_iterations = 1000;
+            let (gap, threshold) = solver_gap(&config, &TOY_TEXTS, &TOY_ARTICLES, &TOY_Y);
+            assert!(gap < 0.1 * threshold, "toy at {tolerance:e}: {gap:e}");
+            let mut seeds = config.clone();
+            seeds.featurizer.context.window = 1;
+            seeds.featurizer.context.neighbour_weight = 0.5;
+            let (gap, threshold) = solver_gap(&seeds, &texts, &article, &y);
+            assert!(gap < 0.1 * threshold, "seeds at {tolerance:e}: {gap:e}");
+        }
     }
 
     #[test]
