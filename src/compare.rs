@@ -153,21 +153,26 @@ impl Comparison {
     }
 }
 
-/// Reads, scores and summarises every article of `inputs` in order, calling `progress` after
-/// each. Stops at the first article that cannot be read: a comparison on part of the data would
-/// silently change the figures.
+/// Reads, scores and summarises every article of `inputs`, in parallel (rayon), returning the
+/// summaries in input order and calling `progress` after each article. An article that cannot be
+/// read fails the whole call with the error of the first such article in input order: a
+/// comparison on part of the data would silently change the figures.
 pub fn score_articles(
     model: &StanceModel,
     inputs: &[Input],
-    mut progress: impl FnMut(),
+    progress: impl Fn() + Sync,
 ) -> Result<Vec<ArticleSummary>> {
-    let mut out = Vec::with_capacity(inputs.len());
-    for input in inputs {
-        let scored = score_article(model, &input.read()?, None);
-        out.push(ArticleSummary::of(&scored, model.classes().len(), 0.0));
-        progress();
-    }
-    Ok(out)
+    let k = model.classes().len();
+    let summaries: Vec<Result<ArticleSummary>> = inputs
+        .par_iter()
+        .map(|input| {
+            let text = input.read()?;
+            let scored = score_article(model, &text, None);
+            progress();
+            Ok(ArticleSummary::of(&scored, k, 0.0))
+        })
+        .collect();
+    summaries.into_iter().collect()
 }
 
 /// Class indices the derived measures need.
@@ -499,6 +504,51 @@ mod tests {
         // Only A vs B: 3 classes + net slant.
         assert_eq!(c.pairs.len(), 4);
         assert!(c.pairs.iter().all(|t| t.a == "A" && t.b == "B"));
+    }
+
+    #[test]
+    fn articles_are_scored_in_input_order_and_the_first_bad_one_is_reported() {
+        let model = StanceModel::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/models/stance.json"
+        )))
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, text: Option<&str>| {
+            let path = dir.path().join(name);
+            if let Some(t) = text {
+                std::fs::write(&path, t).unwrap();
+            }
+            Input::File {
+                path,
+                doc: name.trim_end_matches(".txt").to_owned(),
+                outlet: None,
+            }
+        };
+        let good: Vec<Input> = (0..12)
+            .map(|i| {
+                let text =
+                    format!("Paragraph {i} on the border.\n\nKabul must act, or trade ends.");
+                file(&format!("a{i:02}.txt"), Some(&text))
+            })
+            .collect();
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let tick = || {
+            calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        };
+        let summaries = score_articles(&model, &good, tick).unwrap();
+        let docs: Vec<&str> = summaries.iter().map(|a| a.doc.as_str()).collect();
+        let expected: Vec<String> = (0..12).map(|i| format!("a{i:02}")).collect();
+        assert_eq!(docs, expected);
+        assert!(summaries.iter().all(|a| a.paragraphs == 2));
+        assert_eq!(calls.into_inner(), 12);
+        let mut mixed = good;
+        mixed.insert(3, file("missing-first.txt", None));
+        mixed.push(file("missing-last.txt", None));
+        let err = score_articles(&model, &mixed, || {})
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("missing-first"), "{err}");
     }
 
     #[test]
