@@ -339,11 +339,13 @@ fn decode_utf16(path: &Path, body: &[u8], word: fn([u8; 2]) -> u16) -> Result<St
     Ok(out)
 }
 
-/// 1-based line number of a byte offset.
+/// 1-based line number of a byte offset. LF, CRLF and a lone CR each end a line, as they do for
+/// the text handed on (and for [`TextLines`]), so a CR-only file's errors name the line an editor
+/// shows.
 fn line_of(bytes: &[u8], offset: usize) -> u64 {
-    1 + bytes[..offset.min(bytes.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
+    let end = offset.min(bytes.len());
+    1 + (0..end)
+        .filter(|&i| bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
         .count() as u64
 }
 
@@ -449,10 +451,16 @@ mod tests {
                 (a, b) => panic!("{bytes:?}: {a:?} vs {b:?}"),
             }
         }
-        // Unlike `decode`'s errors, which count only LFs, a lone CR ends a line here too, so the
-        // numbers agree with the lines handed out.
+        // A lone CR ends a line here and in `decode` alike (regression: `decode` counted only
+        // LFs, so the two named different lines for a CR-only file).
         let err = streamed(b"ok\rstill\rbad \xFF").unwrap_err().to_string();
         assert!(err.contains("line 3: invalid UTF-8 at byte 13"), "{err}");
+        let whole = decode(Path::new("t.txt"), b"ok\rstill\rbad \xFF").unwrap_err();
+        assert_eq!(whole.to_string(), err);
+        let crlf = decode(Path::new("t"), b"a\r\nb\r\n\xFF")
+            .unwrap_err()
+            .to_string();
+        assert!(crlf.contains("line 3"), "{crlf}");
         let err = streamed(b"a\rb\0").unwrap_err().to_string();
         assert!(err.contains("line 2: NUL byte"), "{err}");
     }
