@@ -217,9 +217,7 @@ pub struct InputWalk {
     next: usize,
     /// The directory argument being walked, and whether it gave a file yet.
     root: Option<(PathBuf, bool)>,
-    /// Each directory from the root down, with its entries' names, sorted, and the next to
-    /// visit (names, not paths: a directory of many files is held once, its path not repeated).
-    stack: Vec<(PathBuf, Vec<std::ffi::OsString>, usize)>,
+    walk: DirWalk,
 }
 
 impl InputWalk {
@@ -228,8 +226,25 @@ impl InputWalk {
             paths: paths.to_vec(),
             next: 0,
             root: None,
-            stack: Vec::new(),
+            walk: DirWalk::default(),
         }
+    }
+}
+
+/// The article files below a directory, recursively, in sorted order, holding only the sorted
+/// listings of the directories on the current path.
+#[derive(Default)]
+struct DirWalk {
+    /// Each directory from the root down, with its entries' names, sorted, and the next to
+    /// visit (names, not paths: a directory of many files is held once, its path not repeated).
+    stack: Vec<(PathBuf, Vec<std::ffi::OsString>, usize)>,
+}
+
+impl DirWalk {
+    fn start(dir: &Path) -> Result<DirWalk> {
+        Ok(DirWalk {
+            stack: vec![(dir.to_path_buf(), sorted_names(dir)?, 0)],
+        })
     }
 
     /// `dir` (a symbolic link) resolves to a directory on the current walk's path.
@@ -245,9 +260,13 @@ impl InputWalk {
             .iter()
             .any(|(d, _, _)| std::fs::canonicalize(d).is_ok_and(|d| d == target))
     }
+}
 
-    /// The next file below the root being walked, or `None` when the walk is done.
-    fn next_below(&mut self) -> Option<Result<PathBuf>> {
+impl Iterator for DirWalk {
+    type Item = Result<PathBuf>;
+
+    /// The next file, or `None` when the walk is done; after an error, nothing more.
+    fn next(&mut self) -> Option<Result<PathBuf>> {
         while let Some((dir, names, next)) = self.stack.last_mut() {
             let Some(p) = names.get(*next).map(|n| dir.join(n)) else {
                 self.stack.pop();
@@ -262,7 +281,10 @@ impl InputWalk {
                 }
                 match sorted_names(&p) {
                     Ok(names) => self.stack.push((p, names, 0)),
-                    Err(e) => return Some(Err(e)),
+                    Err(e) => {
+                        self.stack.clear();
+                        return Some(Err(e));
+                    }
                 }
             } else if is_article_file(&p) {
                 return Some(Ok(p));
@@ -278,7 +300,7 @@ impl Iterator for InputWalk {
     fn next(&mut self) -> Option<Result<Input>> {
         loop {
             if let Some((root, found)) = self.root.take() {
-                match self.next_below() {
+                match self.walk.next() {
                     Some(Ok(file)) => {
                         let doc = doc_id(&file, &root);
                         self.root = Some((root, true));
@@ -288,10 +310,7 @@ impl Iterator for InputWalk {
                             outlet: None,
                         }));
                     }
-                    Some(Err(e)) => {
-                        self.stack.clear();
-                        return Some(Err(e));
-                    }
+                    Some(Err(e)) => return Some(Err(e)),
                     None => {
                         if !found {
                             return Some(Err(Error::Unusable {
@@ -310,8 +329,8 @@ impl Iterator for InputWalk {
             if path.as_os_str() == "-" {
                 return Some(Ok(Input::Stdin));
             } else if path.is_dir() {
-                match sorted_names(&path) {
-                    Ok(names) => self.stack.push((path.clone(), names, 0)),
+                match DirWalk::start(&path) {
+                    Ok(walk) => self.walk = walk,
                     Err(e) => return Some(Err(e)),
                 }
                 self.root = Some((path, false));
@@ -349,11 +368,10 @@ pub fn is_article_file(path: &Path) -> bool {
         .is_some_and(|e| ARTICLE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
-/// Every article file below `dir`, recursively, in sorted order.
+/// Every article file below `dir`, recursively, in sorted order (a symbolic link back to a
+/// directory on the way down is not followed).
 pub fn article_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    walk(dir, &mut out)?;
-    Ok(out)
+    DirWalk::start(dir)?.collect()
 }
 
 /// The names of a directory's entries, sorted as [`sorted_entries`] sorts their paths.
@@ -377,17 +395,6 @@ pub(crate) fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
         .map_err(|e| Error::io(dir, "cannot list directory", e))?;
     entries.sort();
     Ok(entries)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    for p in sorted_entries(dir)? {
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if is_article_file(&p) {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 /// Reads paragraph records from JSON Lines files (`-` for standard input), one line at a time,
@@ -900,8 +907,6 @@ mod tests {
         assert_eq!(a.paragraphs.len(), 1);
         assert_eq!(a.paragraphs[0].text, "Kabul and Islamabad should talk.");
     }
-    /// The check walks the inputs without keeping them: it counts them, and a doc id seen twice
-    /// (two extensions in one directory, or one name in two arguments) names both files.
     #[cfg(unix)]
     #[test]
     fn a_symlink_loop_is_walked_once() {
@@ -922,9 +927,13 @@ mod tests {
             .map(|i| i.unwrap().doc().to_owned())
             .collect();
         assert_eq!(docs, ["side/z", "sub/y", "x"]);
-        assert_eq!(check_inputs(&[a]).unwrap(), 3);
+        assert_eq!(check_inputs(std::slice::from_ref(&a)).unwrap(), 3);
+        // The manifest's walk is the same one.
+        assert_eq!(article_files(&a).unwrap().len(), 3);
     }
 
+    /// The check walks the inputs without keeping them: it counts them, and a doc id seen twice
+    /// (two extensions in one directory, or one name in two arguments) names both files.
     #[test]
     fn inputs_are_checked_and_walked_without_a_list() {
         let dir = tempfile::tempdir().unwrap();
