@@ -601,7 +601,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let (c, score) = &result.visited[i];
                 say!("  {:>3}  {:.3}  {}", i, score, slant::tune::describe(c));
             }
-            eprint!("{}", render_table(&result.nested, &everything.name()));
+            let _ = write!(
+                std::io::stderr(),
+                "{}",
+                render_table(&result.nested, &everything.name())
+            );
             let opts = TrainOptions {
                 config: result.chosen.clone(),
                 cv: Some(cv.scheme()),
@@ -685,7 +689,7 @@ fn save_and_report(
         out.display()
     );
     if let Some(e) = evaluation {
-        eprint!("{}", render_table(e, &data.name()));
+        let _ = write!(std::io::stderr(), "{}", render_table(e, &data.name()));
     }
     Ok(ExitCode::SUCCESS)
 }

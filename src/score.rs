@@ -374,7 +374,7 @@ pub fn article_files(dir: &Path) -> Result<Vec<PathBuf>> {
     DirWalk::start(dir)?.collect()
 }
 
-/// The names of a directory's entries, sorted as [`sorted_entries`] sorts their paths.
+/// The names of a directory's entries, sorted as paths sort.
 fn sorted_names(dir: &Path) -> Result<Vec<std::ffi::OsString>> {
     let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, "cannot list directory", e))?
@@ -388,13 +388,7 @@ fn sorted_names(dir: &Path) -> Result<Vec<std::ffi::OsString>> {
 
 /// The entries of a directory, sorted.
 pub(crate) fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, "cannot list directory", e))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<std::io::Result<_>>()
-        .map_err(|e| Error::io(dir, "cannot list directory", e))?;
-    entries.sort();
-    Ok(entries)
+    Ok(sorted_names(dir)?.iter().map(|n| dir.join(n)).collect())
 }
 
 /// Reads paragraph records from JSON Lines files (`-` for standard input), one line at a time,
