@@ -79,6 +79,15 @@ fn pair(a: u32, b: u32) -> u64 {
 }
 
 impl<V> GramMap<V> {
+    /// Room for `[single words, pairs, longer]` n-grams.
+    fn with_capacity([single, pairs, longer]: [usize; 3]) -> Self {
+        GramMap {
+            single: Vec::with_capacity(single),
+            pairs: FxHashMap::with_capacity_and_hasher(pairs, Default::default()),
+            longer: FxHashMap::with_capacity_and_hasher(longer, Default::default()),
+        }
+    }
+
     pub(super) fn get(&self, ids: &[u32]) -> Option<&V> {
         match *ids {
             [a] => self.single.get(a as usize)?.as_ref(),
@@ -150,6 +159,12 @@ impl StrIndex {
             .copied()
     }
 
+    /// Inserts `key` as `new`, skipping the search: `key` must be absent.
+    fn insert_unique<'a>(&mut self, key: &str, new: u32, name: impl Fn(u32) -> &'a str) {
+        self.table
+            .insert_unique(hash_str(key), new, |&id| hash_str(name(id)));
+    }
+
     /// The id of `key`, inserting `new` (whose name must be `key`) when it is absent.
     fn get_or_insert<'a>(&mut self, key: &str, new: u32, name: impl Fn(u32) -> &'a str) -> u32 {
         let hash = hash_str(key);
@@ -188,16 +203,32 @@ fn span_text(vocabulary: &[String], (term, start, end): (u32, u32, u32)) -> &str
 
 impl Matcher {
     pub(super) fn new(vocabulary: &[String], ngram_range: [usize; 2]) -> Matcher {
+        let in_range = |term: &str| {
+            let n = term.bytes().filter(|&b| b == b' ').count() + 1;
+            (ngram_range[0]..=ngram_range[1]).contains(&n).then_some(n)
+        };
+        // The tables are sized first: growing them rehashes every word by its text, which cost
+        // as much as filling them. Words are taken to be about as many as the word n-grams
+        // (exact for unigrams; more words only grow the table).
+        let mut counts = [0usize; 3];
+        for n in vocabulary.iter().filter_map(|t| in_range(t)) {
+            counts[n.min(3) - 1] += 1;
+        }
+        let grams: usize = counts.iter().sum();
         let mut m = Matcher {
             index: StrIndex::with_capacity(vocabulary.len()),
-            ..Matcher::default()
+            words: StrIndex::with_capacity(grams),
+            word_spans: Vec::with_capacity(grams),
+            grams: GramMap::with_capacity(counts),
         };
         let mut pieces = Vec::new();
         for (i, term) in vocabulary.iter().enumerate() {
             let i = i as u32;
+            // The vocabulary is unique (checked by `Tfidf::from_parts`, made so by fitting), so no
+            // term needs looking for first.
             m.index
-                .get_or_insert(term, i, |id| vocabulary[id as usize].as_str());
-            if (ngram_range[0]..=ngram_range[1]).contains(&(term.matches(' ').count() + 1)) {
+                .insert_unique(term, i, |id| vocabulary[id as usize].as_str());
+            if in_range(term).is_some() {
                 pieces.clear();
                 let mut start = 0;
                 for piece in term.split(' ') {
@@ -244,5 +275,46 @@ impl TermIds for Lookup<'_> {
     }
     fn char_gram(&mut self, term: &str) -> u32 {
         self.matcher.term(self.vocabulary, term).unwrap_or(NO_ID)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matcher_finds_every_term_by_string_and_by_word_ids() {
+        // Sorted and unique, as a featurizer's vocabulary is: 1-, 2- and 3-grams sharing words,
+        // and a character n-gram (found by its string only).
+        let vocabulary: Vec<String> = [
+            "[ ta]",
+            "kabul",
+            "kabul talk",
+            "talk",
+            "talk trade",
+            "talk trade now",
+            "trade",
+        ]
+        .map(String::from)
+        .to_vec();
+        let m = Matcher::new(&vocabulary, [1, 3]);
+        let word = |w: &str| {
+            let mut lookup = Lookup {
+                matcher: &m,
+                vocabulary: &vocabulary,
+            };
+            lookup.word(w)
+        };
+        for (i, term) in vocabulary.iter().enumerate() {
+            assert_eq!(m.term(&vocabulary, term), Some(i as u32), "{term}");
+            if !term.starts_with('[') {
+                let ids: Vec<u32> = term.split(' ').map(word).collect();
+                assert_eq!(m.grams.get(&ids), Some(&(i as u32)), "{term}");
+            }
+        }
+        assert_eq!(m.term(&vocabulary, "now"), None);
+        assert_eq!(word("peace"), NO_ID);
+        // "now" is a word of a kept trigram, though not a term itself.
+        assert_ne!(word("now"), NO_ID);
     }
 }
