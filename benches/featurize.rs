@@ -77,6 +77,20 @@ fn benches(c: &mut Criterion) {
             assert_eq!(n, words);
         })
     });
+    // slant's own splitter (the same words, from a byte table for common text): not the floor,
+    // shown to say how much of the featurizers' time it saves.
+    g.bench_function("split: slant::analysis::for_each_word", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for t in &texts {
+                slant::analysis::for_each_word(black_box(*t), |w| {
+                    black_box(w);
+                    n += 1;
+                });
+            }
+            assert_eq!(n, words);
+        })
+    });
     for (name, config) in &configs {
         let tfidf = config.fit(&texts).unwrap();
         // Criterion calls the closure once per sample: the buffer lives outside it, so that its

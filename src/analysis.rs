@@ -10,12 +10,13 @@
 
 use std::borrow::Cow;
 
+use crate::error::{Error, Result};
 use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use unicode_segmentation::UnicodeSegmentation;
 
-use crate::error::{Error, Result};
+mod words;
+pub use words::for_each_word;
 
 /// How text becomes terms. Part of every model file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -386,7 +387,8 @@ impl Analyzer {
 
     /// The terms of `text` as ids: appends to `words` the id of every word left after stop-word
     /// removal ([`NO_ID`] for a word `ids` does not know, so that it still separates its
-    /// neighbours), and to `chars` the id of every known character n-gram. The caller builds
+    /// neighbours), and passes `chars` the ids of every known character n-gram, a word's at a
+    /// time (a slice of the cache, so that a caller that only counts them copies nothing). The caller builds
     /// word n-grams from `words` (see [`for_each_gram`]). Same terms as
     /// [`Analyzer::for_each_term`], as the tests check, when this returns true; false when a
     /// word is not plain (see [`TermIds`]) and the ids do not stand for the terms.
@@ -397,10 +399,10 @@ impl Analyzer {
         cache: &mut WordCache,
         ids: &mut impl TermIds,
         words: &mut Vec<u32>,
-        chars: &mut Vec<u32>,
+        mut chars: impl FnMut(&[u32]),
     ) -> bool {
         let mut plain = true;
-        for word in text.unicode_words() {
+        for_each_word(text, |word| {
             let c = match cache.get(word) {
                 Some(c) => c,
                 None => self.fill(word, cache, ids),
@@ -408,9 +410,9 @@ impl Analyzer {
             if !c.stop {
                 words.push(c.word);
             }
-            chars.extend_from_slice(&cache.char_ids[c.chars_start as usize..c.chars_end as usize]);
+            chars(&cache.char_ids[c.chars_start as usize..c.chars_end as usize]);
             plain &= c.plain;
-        }
+        });
         plain
     }
 
@@ -470,12 +472,12 @@ impl Analyzer {
     pub fn word_forms(&self, text: &str) -> Vec<(String, String)> {
         let mut lower = String::new();
         let mut out = Vec::new();
-        for word in text.unicode_words() {
+        for_each_word(text, |word| {
             lowercase_into(word, &mut lower);
             if let Some(norm) = self.normalise(&lower) {
                 out.push((lower.clone(), norm.into_owned()));
             }
-        }
+        });
         out
     }
 
@@ -492,7 +494,7 @@ impl Analyzer {
         scratch.len = 0;
         scratch.n_lowers = 0;
         let chars = self.config.char_ngrams.is_some();
-        for word in text.unicode_words() {
+        for_each_word(text, |word| {
             lowercase_into(word, &mut scratch.lower);
             if chars {
                 put(&mut scratch.lowers, scratch.n_lowers, &scratch.lower);
@@ -502,7 +504,7 @@ impl Analyzer {
                 put(&mut scratch.words, scratch.len, &norm);
                 scratch.len += 1;
             }
-        }
+        });
     }
 }
 

@@ -163,7 +163,8 @@ impl TfidfConfig {
         for (i, doc) in docs.iter().enumerate() {
             words.clear();
             chars.clear();
-            if !analyzer.word_ids(doc.as_ref(), &mut cache, &mut names, &mut words, &mut chars) {
+            let to_chars = |ids: &[u32]| chars.extend_from_slice(ids);
+            if !analyzer.word_ids(doc.as_ref(), &mut cache, &mut names, &mut words, to_chars) {
                 return None;
             }
             for_each_gram(&words, self.analyzer.ngram_range, |g| {
@@ -356,55 +357,77 @@ impl Tfidf {
     pub fn transform_with(&self, text: &str, buf: &mut TransformBuf) {
         buf.cache.claim(self.id);
         buf.words.clear();
-        buf.hits.clear();
         let mut matcher = Lookup {
             matcher: &self.matcher,
             vocabulary: &self.vocabulary,
         };
         let analyzer = self.analyzer();
-        let hits = &mut buf.hits;
-        if analyzer.word_ids(text, &mut buf.cache, &mut matcher, &mut buf.words, hits) {
-            let grams = &self.matcher.grams;
-            for_each_gram(&buf.words, self.config.analyzer.ngram_range, |g| {
-                if let Some(&i) = grams.get(g) {
-                    hits.push(i);
-                }
-            });
-        } else {
-            hits.clear();
-            let (matcher, vocabulary) = (&self.matcher, &self.vocabulary);
-            analyzer.for_each_term(text, &mut buf.scratch, |term| {
-                if let Some(i) = matcher.term(vocabulary, term) {
-                    hits.push(i);
-                }
-            });
-        }
-        // A dense tally (all zero between calls) leaves only the distinct features to sort.
+        // A dense tally (all zero between calls): features are counted as they are found, and
+        // only the distinct ones are listed, then sorted.
         let (counts, row) = (&mut buf.counts, &mut buf.row);
         counts.resize(counts.len().max(self.n_features()), 0);
         row.indices.clear();
         row.values.clear();
-        for &i in &buf.hits {
-            let c = &mut counts[i as usize];
-            if *c == 0 {
-                row.indices.push(i);
+        let distinct = &mut row.indices;
+        let found = |ids: &[u32]| tally(counts, distinct, ids);
+        if analyzer.word_ids(text, &mut buf.cache, &mut matcher, &mut buf.words, found) {
+            let grams = &self.matcher.grams;
+            for_each_gram(&buf.words, self.config.analyzer.ngram_range, |g| {
+                if let Some(&i) = grams.get(g) {
+                    tally(counts, distinct, &[i]);
+                }
+            });
+        } else {
+            // The ids do not stand for the terms: count again by strings.
+            for &i in &row.indices {
+                counts[i as usize] = 0;
             }
-            *c += 1;
+            row.indices.clear();
+            let (matcher, vocabulary) = (&self.matcher, &self.vocabulary);
+            analyzer.for_each_term(text, &mut buf.scratch, |term| {
+                if let Some(i) = matcher.term(vocabulary, term) {
+                    tally(counts, &mut row.indices, &[i]);
+                }
+            });
         }
         sort_distinct(&mut row.indices, &mut buf.seen, self.n_features());
-        for &i in &row.indices {
-            let count = std::mem::take(&mut counts[i as usize]) as f64;
-            let tf = if self.config.sublinear_tf {
-                1.0 + count.ln()
+        let sublinear = self.config.sublinear_tf;
+        row.values.extend(row.indices.iter().map(|&i| {
+            let count = std::mem::take(&mut counts[i as usize]);
+            let tf = if sublinear {
+                sublinear_tf(count)
             } else {
-                count
+                f64::from(count)
             };
-            row.values.push(tf * self.idf[i as usize]);
-        }
+            tf * self.idf[i as usize]
+        }));
         let norm = row.values.iter().map(|v| v * v).sum::<f64>().sqrt();
         if norm > 0.0 {
             row.values.iter_mut().for_each(|v| *v /= norm);
         }
+    }
+}
+
+/// Counts each feature of `ids` in `counts`, listing in `distinct` those seen for the first time.
+fn tally(counts: &mut [u32], distinct: &mut Vec<u32>, ids: &[u32]) {
+    for &i in ids {
+        let c = &mut counts[i as usize];
+        if *c == 0 {
+            distinct.push(i);
+        }
+        *c += 1;
+    }
+}
+
+/// `1 + ln(count)`, from a table for the small counts nearly every term has (a logarithm per
+/// feature was a tenth of featurizing with character n-grams).
+fn sublinear_tf(count: u32) -> f64 {
+    const TABLE_LEN: usize = 64;
+    static TABLE: std::sync::LazyLock<[f64; TABLE_LEN]> =
+        std::sync::LazyLock::new(|| std::array::from_fn(|c| 1.0 + (c as f64).ln()));
+    match TABLE.get(count as usize) {
+        Some(&v) => v,
+        None => 1.0 + f64::from(count).ln(),
     }
 }
 
@@ -444,20 +467,39 @@ fn sort_marked(indices: &mut Vec<u32>, seen: &mut [u64], n_features: usize) {
     }
 }
 
-/// Replaces `indices` by the features whose bits are set in `seen`, in order, clearing them.
+/// Replaces `indices` (the features whose bits are set in `seen`, in any order) by the same
+/// features in order, clearing the bits.
+///
+/// Rows are sparse over the vocabulary (about one feature per bitset word with character
+/// n-grams), so a branch per word or per bit mispredicts often: each word's first
+/// [`UNROLLED`] bits are written whether or not they exist, into slack past the end, and the
+/// position moves on by the word's bit count.
 fn scan_marked(indices: &mut Vec<u32>, seen: &mut [u64], n_features: usize) {
+    const UNROLLED: usize = 4;
     let words = n_features.div_ceil(64);
+    let k = indices.len();
     indices.clear();
+    indices.resize(k + UNROLLED, 0);
+    let mut at = 0;
     for (w, slot) in seen[..words].iter_mut().enumerate() {
-        if *slot == 0 {
-            continue;
-        }
         let mut bits = std::mem::take(slot);
-        while bits != 0 {
-            indices.push(w as u32 * 64 + bits.trailing_zeros());
-            bits &= bits - 1;
+        let base = w as u32 * 64;
+        let n = bits.count_ones() as usize;
+        // An empty word writes `base + 64`, later overwritten or cut off.
+        for j in 0..UNROLLED {
+            indices[at + j] = base + bits.trailing_zeros();
+            bits &= bits.wrapping_sub(1);
         }
+        let mut j = at + UNROLLED;
+        while bits != 0 {
+            indices[j] = base + bits.trailing_zeros();
+            bits &= bits - 1;
+            j += 1;
+        }
+        at += n;
     }
+    debug_assert_eq!(at, k, "one index per set bit");
+    indices.truncate(k);
 }
 
 impl Tfidf {
@@ -521,7 +563,6 @@ pub struct TransformBuf {
     /// For texts with a word that is not plain.
     scratch: Scratch,
     words: Vec<u32>,
-    hits: Vec<u32>,
     /// How often each feature was hit; zero outside [`Tfidf::transform_with`].
     counts: Vec<u32>,
     /// A bit per feature for [`sort_distinct`] and [`Tfidf::transform_articles`]; zero outside them.
@@ -1004,6 +1045,13 @@ mod tests {
 
     /// Both ways of sorting a row's features give the sorted list and leave the bitset clear.
     #[test]
+    fn sublinear_tf_table_is_the_logarithm() {
+        for c in 1..300u32 {
+            assert_eq!(super::sublinear_tf(c), 1.0 + f64::from(c).ln(), "count {c}");
+        }
+    }
+
+    #[test]
     fn distinct_features_sort_by_scan_or_comparison() {
         let mut seen = Vec::new();
         for (n_features, picked) in [
@@ -1013,6 +1061,9 @@ mod tests {
             (64, vec![63, 0]),
             (1, vec![0]),
             (100, vec![]),
+            // Words with more bits than the unrolled part, and full words.
+            (300, (0..300).filter(|i| i % 7 != 3).collect()),
+            (256, (0..256).rev().collect()),
         ] {
             let mut got = picked.clone();
             sort_distinct(&mut got, &mut seen, n_features);

@@ -31,6 +31,10 @@ pub(super) struct ContextBuf {
     whole: Vec<f64>,
     /// A bit per local id: the features of the row being made.
     bits: Vec<u64>,
+    /// Each paragraph's features as bits over local ids, `words` per paragraph in `paras` order:
+    /// a row's features are the union of its window's, a few words ORed rather than a bit set
+    /// per neighbour entry.
+    para_bits: Vec<u64>,
 }
 
 impl ContextBuf {
@@ -98,12 +102,18 @@ impl ContextBuf {
         for (k, &f) in self.features.iter().enumerate() {
             self.local_of[f as usize] = k as u32;
         }
-        for &i in paras {
+        let u = self.features.len();
+        let words = u.div_ceil(64);
+        self.para_bits.clear();
+        self.para_bits.resize(paras.len() * words, 0);
+        for (pos, &i) in paras.iter().enumerate() {
+            let mine = &mut self.para_bits[pos * words..(pos + 1) * words];
             for e in self.starts[i]..self.starts[i + 1] {
-                self.local[e] = self.local_of[self.indices[e] as usize];
+                let k = self.local_of[self.indices[e] as usize];
+                self.local[e] = k;
+                mine[k as usize / 64] |= 1 << (k % 64);
             }
         }
-        let u = self.features.len();
         for dense in [&mut self.mine, &mut self.near, &mut self.whole] {
             if dense.len() < u {
                 dense.resize(u, 0.0);
@@ -143,15 +153,17 @@ impl ContextBuf {
             let hi = (pos + window).min(paras.len() - 1);
             for &q in paras[lo..=hi].iter().filter(|&&q| q != i) {
                 for e in entries(q) {
-                    let k = self.local[e] as usize;
-                    self.near[k] += self.values[e];
-                    self.bits[k / 64] |= 1 << (k % 64);
+                    self.near[self.local[e] as usize] += self.values[e];
                 }
             }
             for e in entries(i) {
-                let k = self.local[e] as usize;
-                self.mine[k] = self.values[e];
-                self.bits[k / 64] |= 1 << (k % 64);
+                self.mine[self.local[e] as usize] = self.values[e];
+            }
+            let bits = &mut self.bits[..words];
+            bits.copy_from_slice(&self.para_bits[lo * words..(lo + 1) * words]);
+            for q in lo + 1..=hi {
+                let theirs = &self.para_bits[q * words..(q + 1) * words];
+                bits.iter_mut().zip(theirs).for_each(|(b, t)| *b |= t);
             }
             if with_whole {
                 // Every feature of the article is in every row.
