@@ -1,7 +1,8 @@
 //! Writing files so that a failure never leaves half a file behind.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 
@@ -43,13 +44,30 @@ pub fn check_output(path: &Path) -> Result<&Path> {
     Ok(dir)
 }
 
+/// Temporary files of [`AtomicFile`]s not yet committed or dropped, for [`remove_unfinished`].
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn unfinished() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    // A panic elsewhere while holding the lock leaves a list that is still right.
+    UNFINISHED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes the temporary file of every [`AtomicFile`] still being written. For a binary's
+/// Ctrl-C or SIGTERM handler, which ends the process without running destructors: without it an
+/// interrupted run would leave its `.<name>.tmp<pid>` file behind.
+pub fn remove_unfinished() {
+    for tmp in unfinished().drain(..) {
+        let _ = std::fs::remove_file(tmp);
+    }
+}
+
 /// An output file written through a temporary file beside it (`.<name>.tmp<pid>`) and renamed
 /// into place by [`AtomicFile::commit`], so that readers see the old file or the whole new one.
 /// Dropped without a commit (an error, a panic), it removes the temporary file and leaves any
 /// old file untouched. Writes are buffered; their errors name the output path.
 pub struct AtomicFile {
-    path: std::path::PathBuf,
-    tmp: std::path::PathBuf,
+    path: PathBuf,
+    tmp: PathBuf,
     file: Option<std::io::BufWriter<std::fs::File>>,
 }
 
@@ -63,6 +81,7 @@ impl AtomicFile {
             .unwrap_or_else(|| "out".into());
         let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
         let file = std::fs::File::create(&tmp).map_err(|e| Error::io(path, "cannot write", e))?;
+        unfinished().push(tmp.clone());
         Ok(AtomicFile {
             path: path.to_path_buf(),
             tmp,
@@ -83,6 +102,11 @@ impl AtomicFile {
             file.sync_all()?;
             std::fs::rename(&self.tmp, &self.path)
         })();
+        if result.is_err() {
+            // Not renamed: nothing half written may stay behind.
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+        self.forget_unfinished();
         result.map_err(|e| Error::io(&self.path, "cannot write", e))?;
         // Make the rename itself durable; a file system that cannot sync a directory is fine.
         let dir = self.tmp.parent().unwrap_or(Path::new("."));
@@ -90,6 +114,14 @@ impl AtomicFile {
             let _ = d.sync_all();
         }
         Ok(())
+    }
+
+    /// Takes the temporary file off the list of [`remove_unfinished`]: renamed, or removed.
+    fn forget_unfinished(&self) {
+        let mut list = unfinished();
+        if let Some(i) = list.iter().position(|p| *p == self.tmp) {
+            list.swap_remove(i);
+        }
     }
 
     fn named(&self, e: std::io::Error) -> std::io::Error {
@@ -121,6 +153,7 @@ impl Drop for AtomicFile {
             // Not committed: the half-written file goes, unflushed.
             drop(file.into_parts());
             let _ = std::fs::remove_file(&self.tmp);
+            self.forget_unfinished();
         }
     }
 }
@@ -144,6 +177,23 @@ mod tests {
         write_atomic(&p, b"one").unwrap();
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// Regression: a commit whose rename failed left the temporary file behind.
+    #[test]
+    fn a_failed_commit_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("scores.jsonl");
+        let mut f = AtomicFile::create(&p).unwrap();
+        f.write_all(b"new").unwrap();
+        let tmp = f.temporary_path().to_path_buf();
+        // The destination becomes a non-empty directory, which a rename cannot replace.
+        std::fs::create_dir(&p).unwrap();
+        std::fs::write(p.join("keep"), b"x").unwrap();
+        let e = f.commit().unwrap_err().to_string();
+        assert!(e.contains("cannot write"), "{e}");
+        assert!(!tmp.exists());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

@@ -64,4 +64,4 @@ pub mod train;
 pub mod tune;
 
 pub use error::{Error, Result};
-pub use io::{check_output, write_atomic, AtomicFile};
+pub use io::{check_output, remove_unfinished, write_atomic, AtomicFile};

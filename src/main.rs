@@ -433,6 +433,13 @@ impl CvArgs {
 }
 
 fn main() -> ExitCode {
+    // Ctrl-C or SIGTERM ends the run at once, without destructors: first remove any output
+    // file still being written, so that none is left half written.
+    let _ = ctrlc::set_handler(|| {
+        slant::remove_unfinished();
+        say!("slant: interrupted");
+        std::process::exit(130);
+    });
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

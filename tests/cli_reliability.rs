@@ -663,3 +663,45 @@ fn a_directory_that_refuses_new_files_fails_cleanly() {
     assert_clean_failure(&o, "/proc/slant-model.json: cannot write");
     assert!(!Path::new("/proc/slant-model.json").exists());
 }
+
+/// Regression: Ctrl-C (or SIGTERM) during `score --out` used to leave the `.out.tmp<pid>` file,
+/// since a signal ends the process without destructors. Standard input held open keeps the run
+/// waiting with its temporary file created.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_no_temporary_file() {
+    for signal in ["-INT", "-TERM"] {
+        let dir = temp();
+        let out = dir.path().join("scores.jsonl");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_slant"))
+            .args(["score", "--out", out.to_str().unwrap(), "-"])
+            .current_dir(root())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(ARTICLE.as_bytes()).unwrap();
+        let tmp = dir.path().join(format!(".scores.jsonl.tmp{}", child.id()));
+        let start = Instant::now();
+        while !tmp.exists() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "no temporary file"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let killed = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let o = child.wait_with_output().unwrap();
+        drop(stdin);
+        assert_eq!(o.status.code(), Some(130), "{signal}: {}", stderr(&o));
+        assert!(stderr(&o).contains("slant: interrupted"), "{}", stderr(&o));
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{signal}: left {left:?}");
+    }
+}
