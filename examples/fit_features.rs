@@ -125,7 +125,7 @@ fn run(args: &Args) -> Result<(), String> {
         .max()
         .map_or(0, |m| *m as usize + 1);
     let objective = Objective::new(
-        &train.rows,
+        train.rows.iter().collect(),
         n_features,
         &train.y,
         k,

@@ -1,5 +1,6 @@
 //! Reading labelled paragraphs: TSV, CSV or JSON Lines, each with named columns.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -117,6 +118,21 @@ impl Dataset {
                 e.source += offset;
                 e
             }));
+    }
+
+    /// This dataset with `extra`'s paragraphs appended ([`Dataset::extend`]), checked to be
+    /// trainable. Without `extra` it is this dataset itself: a copy would hold every text twice.
+    pub fn with_extra(&self, extra: Option<&Dataset>) -> Result<Cow<'_, Dataset>> {
+        let all = match extra {
+            None => Cow::Borrowed(self),
+            Some(extra) => {
+                let mut all = self.clone();
+                all.extend(extra.clone());
+                Cow::Owned(all)
+            }
+        };
+        all.check_trainable()?;
+        Ok(all)
     }
 
     /// Reads several files into one dataset.

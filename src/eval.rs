@@ -454,11 +454,7 @@ pub fn cross_validate(
     seed: u64,
 ) -> Result<Evaluation> {
     config.check()?;
-    let mut all = data.clone();
-    if let Some(extra) = extra {
-        all.extend(extra.clone());
-    }
-    all.check_trainable()?;
+    let all = data.with_extra(extra)?;
     let prepared = Prepared::new(&all);
     let n_test = data.examples.len();
     let pool: Vec<usize> = (0..n_test).collect();
@@ -511,11 +507,7 @@ pub fn nested_leave_one_out(
     for c in candidates {
         c.check()?;
     }
-    let mut all = data.clone();
-    if let Some(extra) = extra {
-        all.extend(extra.clone());
-    }
-    all.check_trainable()?;
+    let all = data.with_extra(extra)?;
     let p = Prepared::new(&all);
     let n = data.examples.len();
     let (group, n_groups) = data.group_indices();

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::solver::{balanced_weights, minimise, Objective, Stop};
-use crate::tfidf::{SparseVec, Tfidf, TfidfConfig, TransformBuf};
+use crate::tfidf::{SparseRows, SparseVec, Tfidf, TfidfConfig, TransformBuf};
 
 /// Version of the model file layout; bumped on any incompatible change.
 /// 2: `solver` hyper-parameter, class balance by sample weights, `provenance.fit`.
@@ -341,9 +341,9 @@ impl Pipeline {
                 });
             }
         }
-        let rows = featurizer.transform_articles(texts, article);
+        let rows = featurizer.transform_articles_flat(texts, article);
         let (linear, mut report) = fit_linear(
-            &rows,
+            rows,
             featurizer.n_features(),
             y,
             classes.len(),
@@ -413,7 +413,7 @@ fn dense_order(y: &[usize], n_classes: usize, params: &ModelParams) -> Vec<usize
 
 /// Fits multinomial logistic regression on sparse rows with the configured solver.
 fn fit_linear(
-    rows: &[SparseVec],
+    rows: SparseRows,
     n_features: usize,
     y: &[usize],
     n_classes: usize,
@@ -491,7 +491,7 @@ fn fit_linear(
 /// Fits with linfa-logistic on a dense matrix; `y` in `0..k`, every class present. Returns the
 /// parameters in [`crate::solver::Objective`]'s layout.
 fn fit_linfa(
-    rows: &[SparseVec],
+    rows: SparseRows,
     n_features: usize,
     y: &[usize],
     k: usize,
@@ -511,8 +511,9 @@ fn fit_linfa(
     }
     let mut x = Array2::<f64>::zeros((order.len(), n_features));
     for (r, &src) in order.iter().enumerate() {
-        for (i, v) in rows[src].iter() {
-            x[[r, i]] = v;
+        let (indices, values) = rows.row(src);
+        for (&i, &v) in indices.iter().zip(values) {
+            x[[r, i as usize]] = v;
         }
     }
     let targets = Array1::from_iter(order.iter().map(|&i| y[i]));

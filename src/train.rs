@@ -31,11 +31,7 @@ pub fn train(
         .cv
         .map(|scheme| cross_validate(data, extra, &opts.config, scheme, opts.seed))
         .transpose()?;
-    let mut all = data.clone();
-    if let Some(extra) = extra {
-        all.extend(extra.clone());
-    }
-    all.check_trainable()?;
+    let all = data.with_extra(extra)?;
     let classes = all.classes();
     let texts: Vec<&str> = all.examples.iter().map(|e| e.text.as_str()).collect();
     let y: Vec<usize> = all

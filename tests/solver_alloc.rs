@@ -6,7 +6,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use slant::solver::{minimise, Objective, Stop};
-use slant::tfidf::SparseVec;
+use slant::tfidf::{SparseRows, SparseVec};
 
 struct Counting;
 
@@ -48,7 +48,8 @@ fn allocations_do_not_grow_with_iterations() {
         })
         .collect();
     let y: Vec<usize> = (0..n).map(|i| (i * i + i / 7) % k).collect();
-    let objective = Objective::new(&rows, v, &y, k, vec![1.0; n], 1e-3);
+    let rows: SparseRows = rows.iter().collect();
+    let objective = Objective::new(rows, v, &y, k, vec![1.0; n], 1e-3);
     // Two threads, so rayon's parallel work is counted too.
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
