@@ -232,12 +232,7 @@ pub fn clean_line(line: &str) -> String {
 
 /// The character-by-character work of [`clean_line`].
 fn clean_chars(line: &str) -> String {
-    let zero_width = |c: char| {
-        matches!(
-            c,
-            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
-        )
-    };
+    let zero_width = is_zero_width;
     let spacing = |c: char| c.is_whitespace() || c.is_control();
     let mut out = String::with_capacity(line.len());
     let mut chars = line.chars();
@@ -267,15 +262,28 @@ fn clean_chars(line: &str) -> String {
     out
 }
 
-/// True when [`clean_line`] would return `line` unchanged: printable ASCII, single spaces, no
-/// space at either end. One pass over the bytes, so long plain lines skip the per-character work.
+/// True when [`clean_line`] would return `line` unchanged: no space at either end, single ASCII
+/// spaces, and no other space, control or zero-width character and no `Â`. One pass over the
+/// bytes, decoding only non-ASCII characters, so that plain lines (typographic quotes and dashes
+/// included) skip the per-character work.
 fn is_clean(line: &str) -> bool {
     let bytes = line.as_bytes();
     if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
         return false;
     }
     let mut prev_space = false;
-    for &b in bytes {
+    for (i, &b) in bytes.iter().enumerate() {
+        if b >= 0x80 {
+            // Continuation bytes are judged with their lead byte.
+            if b >= 0xc0 {
+                let c = line[i..].chars().next().expect("a character starts here");
+                if c.is_whitespace() || c.is_control() || is_zero_width(c) || c == 'Â' {
+                    return false;
+                }
+            }
+            prev_space = false;
+            continue;
+        }
         let space = b == b' ';
         if !matches!(b, b' '..=b'~') || (space && prev_space) {
             return false;
@@ -283,6 +291,14 @@ fn is_clean(line: &str) -> bool {
         prev_space = space;
     }
     true
+}
+
+/// Characters that cleaning removes.
+fn is_zero_width(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+    )
 }
 
 #[cfg(test)]
@@ -301,6 +317,22 @@ mod tests {
         );
         assert_eq!(clean_line("a\u{a0}Â\u{a0}b"), "a b");
         assert_eq!(clean_line("Zero\u{200b}width"), "Zerowidth");
+    }
+
+    #[test]
+    fn typographic_text_takes_the_fast_path() {
+        assert!(is_clean("Pakistan’s policy — “again” – naïve"));
+        for dirty in [
+            "a\u{a0}b",
+            "a\u{2028}b",
+            "a\u{85}b",
+            "a\u{200b}b",
+            "aÂ b",
+            "a  b",
+            " a",
+        ] {
+            assert!(!is_clean(dirty), "{dirty:?}");
+        }
     }
 
     #[test]
@@ -407,7 +439,9 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn the_fast_path_agrees_with_the_full_cleaning(s in "[ -~\t\u{a0}Âé\u{200b}]{0,40}") {
+        fn the_fast_path_agrees_with_the_full_cleaning(
+            s in "[ -~\t\u{a0}Âé\u{200b}\u{2019}\u{2014}\u{85}\u{2028}\u{3000}\u{feff}\u{2060}]{0,40}",
+        ) {
             proptest::prop_assert_eq!(clean_line(&s), clean_chars(&s));
         }
     }
