@@ -467,18 +467,31 @@ impl Analyzer {
         })
     }
 
-    /// Each word of `text` as (lowercase form, normalised form used in terms), in order; stop
-    /// words are skipped. Used to show stems as readable words.
-    pub fn word_forms(&self, text: &str) -> Vec<(String, String)> {
+    /// Every distinct lowercase word of `texts` with its normalised form (as used in terms) and
+    /// how often it occurs, in no particular order; stop words are skipped. Used to show stems as
+    /// readable words. Each distinct word is stemmed once: stemming every occurrence of a large
+    /// training set took seconds.
+    pub fn word_form_counts<S: AsRef<str>>(&self, texts: &[S]) -> Vec<(String, String, usize)> {
+        let mut counts: FxHashMap<String, usize> = FxHashMap::default();
         let mut lower = String::new();
-        let mut out = Vec::new();
-        for_each_word(text, |word| {
-            lowercase_into(word, &mut lower);
-            if let Some(norm) = self.normalise(&lower) {
-                out.push((lower.clone(), norm.into_owned()));
-            }
-        });
-        out
+        for t in texts {
+            for_each_word(t.as_ref(), |word| {
+                lowercase_into(word, &mut lower);
+                match counts.get_mut(lower.as_str()) {
+                    Some(n) => *n += 1,
+                    None => {
+                        counts.insert(lower.clone(), 1);
+                    }
+                }
+            });
+        }
+        counts
+            .into_iter()
+            .filter_map(|(lower, n)| {
+                let norm = self.normalise(&lower)?.into_owned();
+                Some((lower, norm, n))
+            })
+            .collect()
     }
 
     /// The analysed terms of `text` as owned strings (convenient; allocates).

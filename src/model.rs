@@ -893,11 +893,9 @@ pub fn surface_forms<S: AsRef<str>>(featurizer: &Tfidf, texts: &[S]) -> BTreeMap
         used.extend(term.split(' '));
     }
     let mut counts: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    for t in texts {
-        for (lower, stem) in analyzer.word_forms(t.as_ref()) {
-            if used.contains(stem.as_str()) {
-                *counts.entry(stem).or_default().entry(lower).or_insert(0) += 1;
-            }
+    for (lower, stem, n) in analyzer.word_form_counts(texts) {
+        if used.contains(stem.as_str()) {
+            counts.entry(stem).or_default().insert(lower, n);
         }
     }
     counts
@@ -921,6 +919,23 @@ pub fn fingerprint(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn surface_forms_are_the_commonest_lowercase_word_of_each_stem() {
+        let texts = [
+            "Talks failed; the talks resumed. TALKS!",
+            "Talking helps, talked once, strikes and striking",
+        ];
+        let tfidf = TfidfConfig::default().fit(&texts).unwrap();
+        let forms = surface_forms(&tfidf, &texts);
+        // "talks" 3 times against "talking" and "talked" once; "strike" is itself a word, but
+        // "strikes" and "striking" tie and the first in order wins.
+        assert_eq!(forms.get("talk").map(String::as_str), Some("talks"));
+        assert_eq!(forms.get("strike").map(String::as_str), Some("strikes"));
+        assert_eq!(forms.get("fail").map(String::as_str), Some("failed"));
+        // A stem that is its own commonest word has no entry.
+        assert!(!forms.contains_key("the") && !forms.contains_key("once"));
+    }
 
     /// Six paragraphs, each its own article, two per class.
     const TOY_TEXTS: [&str; 6] = [
