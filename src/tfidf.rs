@@ -14,9 +14,11 @@ use crate::analysis::{for_each_gram, Analyzer, AnalyzerConfig, Scratch, WordCach
 
 mod context;
 mod ids;
+mod marks;
 use crate::error::{Error, Result};
 use context::ContextBuf;
 use ids::{GramMap, Interner, Lookup, Matcher};
+use marks::FeatureSet;
 
 /// Featurizer hyper-parameters. The whole struct is stored in every model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -460,7 +462,11 @@ impl Tfidf {
                 }
             });
         }
-        sort_distinct(&mut row.indices, &mut buf.seen, self.n_features());
+        buf.marks.reserve(self.n_features());
+        for &i in row.indices.iter() {
+            buf.marks.insert(i);
+        }
+        buf.marks.drain_sorted(&mut row.indices);
         let sublinear = self.config.sublinear_tf;
         row.values.extend(row.indices.iter().map(|&i| {
             let count = std::mem::take(&mut counts[i as usize]);
@@ -499,77 +505,6 @@ fn sublinear_tf(count: u32) -> f64 {
         Some(&v) => v,
         None => 1.0 + f64::from(count).ln(),
     }
-}
-
-/// Sorts distinct feature indices below `n_features`: by a scan of a bitset when they are many
-/// for the vocabulary's size (a paragraph with character n-grams has thousands), else by
-/// comparisons. `seen` is all zero between calls.
-fn sort_distinct(indices: &mut Vec<u32>, seen: &mut Vec<u64>, n_features: usize) {
-    if scan_is_slower(indices.len(), n_features) {
-        indices.sort_unstable();
-        return;
-    }
-    if seen.len() < n_features.div_ceil(64) {
-        seen.resize(n_features.div_ceil(64), 0);
-    }
-    for &i in indices.iter() {
-        seen[i as usize / 64] |= 1 << (i % 64);
-    }
-    scan_marked(indices, seen, n_features);
-}
-
-/// Whether sorting `k` distinct features by comparisons beats scanning a bitset of
-/// `n_features`: the scan reads `n_features / 64` words, the sort makes about k·log2(k)
-/// comparisons.
-fn scan_is_slower(k: usize, n_features: usize) -> bool {
-    n_features.div_ceil(64) > k * (usize::BITS - k.leading_zeros()) as usize
-}
-
-/// Sorts distinct feature indices whose bits are set in `seen`, and clears those bits.
-fn sort_marked(indices: &mut Vec<u32>, seen: &mut [u64], n_features: usize) {
-    if scan_is_slower(indices.len(), n_features) {
-        indices.sort_unstable();
-        for &i in indices.iter() {
-            seen[i as usize / 64] = 0;
-        }
-    } else {
-        scan_marked(indices, seen, n_features);
-    }
-}
-
-/// Replaces `indices` (the features whose bits are set in `seen`, in any order) by the same
-/// features in order, clearing the bits.
-///
-/// Rows are sparse over the vocabulary (about one feature per bitset word with character
-/// n-grams), so a branch per word or per bit mispredicts often: each word's first
-/// [`UNROLLED`] bits are written whether or not they exist, into slack past the end, and the
-/// position moves on by the word's bit count.
-fn scan_marked(indices: &mut Vec<u32>, seen: &mut [u64], n_features: usize) {
-    const UNROLLED: usize = 4;
-    let words = n_features.div_ceil(64);
-    let k = indices.len();
-    indices.clear();
-    indices.resize(k + UNROLLED, 0);
-    let mut at = 0;
-    for (w, slot) in seen[..words].iter_mut().enumerate() {
-        let mut bits = std::mem::take(slot);
-        let base = w as u32 * 64;
-        let n = bits.count_ones() as usize;
-        // An empty word writes `base + 64`, later overwritten or cut off.
-        for j in 0..UNROLLED {
-            indices[at + j] = base + bits.trailing_zeros();
-            bits &= bits.wrapping_sub(1);
-        }
-        let mut j = at + UNROLLED;
-        while bits != 0 {
-            indices[j] = base + bits.trailing_zeros();
-            bits &= bits - 1;
-            j += 1;
-        }
-        at += n;
-    }
-    debug_assert_eq!(at, k, "one index per set bit");
-    indices.truncate(k);
 }
 
 impl Tfidf {
@@ -639,7 +574,7 @@ impl Tfidf {
                     &self.config.context,
                     &same,
                     self.n_features(),
-                    &mut buf.seen,
+                    &mut buf.marks,
                 );
                 for (&i, row) in paras.iter().zip(made) {
                     put(i, row);
@@ -671,8 +606,9 @@ pub struct TransformBuf {
     words: Vec<u32>,
     /// How often each feature was hit; zero outside [`Tfidf::transform_with`].
     counts: Vec<u32>,
-    /// A bit per feature for [`sort_distinct`] and [`Tfidf::transform_articles`]; zero outside them.
-    seen: Vec<u64>,
+    /// The distinct features of a row, to sort them; empty outside [`Tfidf::transform_with`] and
+    /// [`Tfidf::transform_articles`].
+    marks: FeatureSet,
     context: ContextBuf,
     /// The row produced by the last call.
     pub row: SparseVec,
@@ -1175,30 +1111,6 @@ mod tests {
         for c in 1..300u32 {
             assert_eq!(super::sublinear_tf(c), 1.0 + f64::from(c).ln(), "count {c}");
         }
-    }
-
-    #[test]
-    fn distinct_features_sort_by_scan_or_comparison() {
-        let mut seen = Vec::new();
-        for (n_features, picked) in [
-            (10, vec![9, 0, 3]),
-            (1 << 20, vec![70_000, 5, 1_000_000]),
-            (200, (0..200).rev().step_by(3).collect()),
-            (64, vec![63, 0]),
-            (1, vec![0]),
-            (100, vec![]),
-            // Words with more bits than the unrolled part, and full words.
-            (300, (0..300).filter(|i| i % 7 != 3).collect()),
-            (256, (0..256).rev().collect()),
-        ] {
-            let mut got = picked.clone();
-            sort_distinct(&mut got, &mut seen, n_features);
-            let mut want = picked;
-            want.sort_unstable();
-            assert_eq!(got, want);
-            assert!(seen.iter().all(|&w| w == 0));
-        }
-        assert!(!seen.is_empty(), "the bitset was used");
     }
 
     proptest::proptest! {

@@ -7,7 +7,7 @@
 //! of the whole vocabulary. Every sum over paragraphs runs in reading order, so a row depends on
 //! its article's paragraphs only, never on the other articles of the call.
 
-use super::{sort_marked, ContextConfig, SparseVec};
+use super::{ContextConfig, FeatureSet, SparseVec};
 
 /// Reusable buffers; every dense array is all zero between articles.
 #[derive(Debug, Default)]
@@ -54,20 +54,17 @@ impl ContextBuf {
     }
 
     /// The rows with context of every paragraph pushed since [`ContextBuf::clear`], in the order
-    /// pushed; `article` names each paragraph's article. `seen` is a bitset over the vocabulary,
-    /// all zero between calls.
+    /// pushed; `article` names each paragraph's article. `seen` is empty between calls.
     pub(super) fn rows(
         &mut self,
         ctx: &ContextConfig,
         article: &[usize],
         n_features: usize,
-        seen: &mut Vec<u64>,
+        seen: &mut FeatureSet,
     ) -> Vec<SparseVec> {
         let n = self.starts.len() - 1;
         assert_eq!(n, article.len(), "one article id per paragraph");
-        if seen.len() < n_features.div_ceil(64) {
-            seen.resize(n_features.div_ceil(64), 0);
-        }
+        seen.reserve(n_features);
         if self.local_of.len() < n_features {
             self.local_of.resize(n_features, 0);
         }
@@ -79,7 +76,7 @@ impl ContextBuf {
         order.sort_by_key(|&i| article[i]);
         let mut out = vec![SparseVec::default(); n];
         for paras in order.chunk_by(|&a, &b| article[a] == article[b]) {
-            self.number_features(paras, n_features, seen);
+            self.number_features(paras, seen);
             self.article(ctx, paras, &mut out);
         }
         self.order = order;
@@ -87,18 +84,16 @@ impl ContextBuf {
     }
 
     /// Gives the features of `paras` their local ids.
-    fn number_features(&mut self, paras: &[usize], n_features: usize, seen: &mut [u64]) {
+    fn number_features(&mut self, paras: &[usize], seen: &mut FeatureSet) {
         self.features.clear();
         for &i in paras {
             for &f in &self.indices[self.starts[i]..self.starts[i + 1]] {
-                let (word, bit) = (&mut seen[f as usize / 64], 1u64 << (f % 64));
-                if *word & bit == 0 {
-                    *word |= bit;
+                if seen.insert(f) {
                     self.features.push(f);
                 }
             }
         }
-        sort_marked(&mut self.features, seen, n_features);
+        seen.drain_sorted(&mut self.features);
         for (k, &f) in self.features.iter().enumerate() {
             self.local_of[f as usize] = k as u32;
         }
