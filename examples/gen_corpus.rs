@@ -1,4 +1,6 @@
-//! Writes a generated corpus for speed and memory measurements (`benches/compare.py` uses it).
+//! Writes a generated corpus for speed and memory measurements, in one of two modes.
+//!
+//! A labelled benchmark corpus (`benches/compare.py` uses it):
 //!
 //! `cargo run --release --example gen_corpus -- --paragraphs 10000 --seed 42 --out target/bench/c10k`
 //!
@@ -8,6 +10,17 @@
 //! - `articles/<doc>.txt`: one file per article, paragraphs separated by blank lines;
 //! - `train.tsv`, `test.tsv`: the paragraphs in the project's labels format, split by article;
 //! - `corpus.json`: what was generated (counts, seed, source file and its SHA-256).
+//!
+//! A big unlabelled input for `slant score` throughput and memory (tests/README.md, "Throughput
+//! and memory"), streamed to disk, of at least `--mb` MiB:
+//!
+//! `cargo run --release --example gen_corpus -- --mb 1024 --layout articles --out /tmp/slant-corpus`
+//! `cargo run --release --example gen_corpus -- --mb 1024 --layout jsonl --out /tmp/slant-corpus.jsonl`
+//!
+//! - `articles`: `--out` is a new directory of `0000/doc0000000.txt`, ...: 1,000 article files per
+//!   sub-directory, each a title line and 8 to 30 paragraphs of 3 to 6 sentences;
+//! - `jsonl`: `--out` is one JSON Lines file of paragraph records
+//!   `{"id": "docN:k", "text", "outlet"}`, the same articles without titles, five outlets in turn.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,14 +32,22 @@ use slant::dataset::{read_dataset, Columns};
 mod corpus;
 
 #[derive(Parser)]
+#[command(group(clap::ArgGroup::new("size").required(true).args(["paragraphs", "mb"])))]
 struct Args {
-    /// Total paragraphs to generate.
+    /// Total paragraphs of a labelled benchmark corpus.
     #[arg(long)]
-    paragraphs: usize,
+    paragraphs: Option<usize>,
+    /// Instead, a big unlabelled input of at least this many MiB, for `slant score`.
+    #[arg(long)]
+    mb: Option<f64>,
+    /// Layout of the big input (with --mb) [default: articles].
+    #[arg(long, value_enum, conflicts_with = "paragraphs")]
+    layout: Option<corpus::Layout>,
     /// Seed of the generator (ChaCha8).
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Output directory; its `articles/` must not exist yet.
+    /// Output directory (its `articles/` must not exist yet); with --mb, a new directory
+    /// (articles) or a file (jsonl).
     #[arg(long)]
     out: PathBuf,
     /// Labelled paragraphs whose sentences are recombined.
@@ -46,7 +67,36 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
-    if args.paragraphs == 0 {
+    match (args.paragraphs, args.mb) {
+        (Some(n), _) => labelled(args, n),
+        (None, Some(mb)) => big(args, mb),
+        (None, None) => unreachable!("clap requires one of the two"),
+    }
+}
+
+/// Writes the big input of `--mb` MiB.
+fn big(args: &Args, mb: f64) -> Result<(), Box<dyn std::error::Error>> {
+    if !(mb.is_finite() && mb > 0.0) {
+        return Err(format!("--mb must be a positive number of MiB, not {mb}").into());
+    }
+    let layout = args.layout.unwrap_or(corpus::Layout::Articles);
+    let data = read_dataset(&args.labels, &Columns::default(), None)?;
+    let pools = corpus::Pools::from_dataset(&data);
+    let target = (mb * 1024.0 * 1024.0).ceil() as u64;
+    let s = corpus::write_big(&pools, layout, &args.out, target, args.seed)?;
+    eprintln!(
+        "gen_corpus: {} articles, {} paragraphs, {} bytes in {}",
+        s.articles,
+        s.paragraphs,
+        s.bytes,
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// Writes the labelled benchmark corpus of `n_paragraphs` paragraphs.
+fn labelled(args: &Args, n_paragraphs: usize) -> Result<(), Box<dyn std::error::Error>> {
+    if n_paragraphs == 0 {
         return Err("--paragraphs must be at least 1".into());
     }
     let dir = args.out.join("articles");
@@ -59,7 +109,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let data = read_dataset(&args.labels, &Columns::default(), None)?;
     let pools = corpus::Pools::from_dataset(&data);
-    let articles = corpus::generate(&pools, args.paragraphs, args.seed);
+    let articles = corpus::generate(&pools, n_paragraphs, args.seed);
     std::fs::create_dir_all(&dir)?;
     for a in &articles {
         slant::write_atomic(
@@ -79,7 +129,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .sum()
     };
     let meta = serde_json::json!({
-        "paragraphs": args.paragraphs,
+        "paragraphs": n_paragraphs,
         "articles": articles.len(),
         "train_paragraphs": count(false),
         "test_paragraphs": count(true),
@@ -97,7 +147,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     )?;
     eprintln!(
         "gen_corpus: {} paragraphs in {} articles ({} train, {} test paragraphs) in {}",
-        args.paragraphs,
+        n_paragraphs,
         articles.len(),
         count(false),
         count(true),

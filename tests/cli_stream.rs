@@ -3,7 +3,6 @@
 mod common;
 use common::*;
 
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 /// Runs the binary from the project root with `threads` rayon threads.
@@ -122,16 +121,6 @@ fn jsonl_records_come_out_in_input_order_and_match_one_thread() {
     let docs = json_lines(&stdout(&per_doc));
     assert_eq!(docs.len(), 120);
     assert_eq!(docs[60]["paragraphs"], 300);
-}
-
-/// The names in a directory.
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 #[test]

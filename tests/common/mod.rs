@@ -90,3 +90,13 @@ pub fn put(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> String {
     std::fs::write(&p, bytes).unwrap();
     p.to_str().expect("UTF-8 temp path").to_owned()
 }
+
+/// The names in a directory, sorted.
+pub fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
