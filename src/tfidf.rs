@@ -561,21 +561,13 @@ impl Tfidf {
             // Stable: an article's paragraphs stay in reading order.
             order.sort_by_key(|&i| article[i]);
             let mut context = std::mem::take(&mut buf.context);
-            let mut same = Vec::new();
             for paras in order.chunk_by(|&a, &b| article[a] == article[b]) {
                 context.clear();
                 for &i in paras {
                     self.transform_with(texts[i].as_ref(), buf);
                     context.push(&buf.row);
                 }
-                same.clear();
-                same.resize(paras.len(), article[paras[0]]);
-                let made = context.rows(
-                    &self.config.context,
-                    &same,
-                    self.n_features(),
-                    &mut buf.marks,
-                );
+                let made = context.rows(&self.config.context, self.n_features(), &mut buf.marks);
                 for (&i, row) in paras.iter().zip(made) {
                     put(i, row);
                 }

@@ -1,11 +1,12 @@
 //! Context features for [`super::Tfidf::transform_articles`]: each paragraph's own row plus the
 //! weighted means of its neighbours' and its article's rows.
 //!
-//! Work is done one article at a time in the article's own numbering of features: its features,
+//! A [`ContextBuf`] holds one article's own rows at a time and works in the article's own
+//! numbering of features: its features,
 //! sorted, get local ids `0..u`, so that the sums are dense arrays of `u` slots and a row's
 //! features come out sorted from a scan of a `u`-bit set (a few words), not from a sort or a scan
 //! of the whole vocabulary. Every sum over paragraphs runs in reading order, so a row depends on
-//! its article's paragraphs only, never on the other articles of the call.
+//! its article's paragraphs only.
 
 use super::{ContextConfig, FeatureSet, SparseVec};
 
@@ -16,10 +17,8 @@ pub(super) struct ContextBuf {
     starts: Vec<usize>,
     indices: Vec<u32>,
     values: Vec<f64>,
-    /// Local ids of `indices`, set for the current article's paragraphs.
+    /// Local ids of `indices`.
     local: Vec<u32>,
-    /// Paragraph indices grouped by article.
-    order: Vec<usize>,
     /// The current article's features, sorted: a feature's position is its local id.
     features: Vec<u32>,
     /// Local id of every feature in `features`; stale elsewhere.
@@ -53,40 +52,30 @@ impl ContextBuf {
         self.starts.push(self.indices.len());
     }
 
-    /// The rows with context of every paragraph pushed since [`ContextBuf::clear`], in the order
-    /// pushed; `article` names each paragraph's article. `seen` is empty between calls.
+    /// The rows with context of the paragraphs pushed since [`ContextBuf::clear`], which are one
+    /// article's in reading order. `seen` is empty between calls.
     pub(super) fn rows(
         &mut self,
         ctx: &ContextConfig,
-        article: &[usize],
         n_features: usize,
         seen: &mut FeatureSet,
     ) -> Vec<SparseVec> {
-        let n = self.starts.len() - 1;
-        assert_eq!(n, article.len(), "one article id per paragraph");
         seen.reserve(n_features);
         if self.local_of.len() < n_features {
             self.local_of.resize(n_features, 0);
         }
         self.local.resize(self.indices.len(), 0);
-        let mut order = std::mem::take(&mut self.order);
-        order.clear();
-        order.extend(0..n);
-        // Stable: an article's paragraphs stay in reading order.
-        order.sort_by_key(|&i| article[i]);
-        let mut out = vec![SparseVec::default(); n];
-        for paras in order.chunk_by(|&a, &b| article[a] == article[b]) {
-            self.number_features(paras, seen);
-            self.article(ctx, paras, &mut out);
-        }
-        self.order = order;
+        self.number_features(seen);
+        let mut out = vec![SparseVec::default(); self.starts.len() - 1];
+        self.article(ctx, &mut out);
         out
     }
 
-    /// Gives the features of `paras` their local ids.
-    fn number_features(&mut self, paras: &[usize], seen: &mut FeatureSet) {
+    /// Gives the article's features their local ids.
+    fn number_features(&mut self, seen: &mut FeatureSet) {
+        let n = self.starts.len() - 1;
         self.features.clear();
-        for &i in paras {
+        for i in 0..n {
             for &f in &self.indices[self.starts[i]..self.starts[i + 1]] {
                 if seen.insert(f) {
                     self.features.push(f);
@@ -100,9 +89,9 @@ impl ContextBuf {
         let u = self.features.len();
         let words = u.div_ceil(64);
         self.para_bits.clear();
-        self.para_bits.resize(paras.len() * words, 0);
-        for (pos, &i) in paras.iter().enumerate() {
-            let mine = &mut self.para_bits[pos * words..(pos + 1) * words];
+        self.para_bits.resize(n * words, 0);
+        for i in 0..n {
+            let mine = &mut self.para_bits[i * words..(i + 1) * words];
             for e in self.starts[i]..self.starts[i + 1] {
                 let k = self.local_of[self.indices[e] as usize];
                 self.local[e] = k;
@@ -119,22 +108,23 @@ impl ContextBuf {
         }
     }
 
-    /// Writes the rows of one article's paragraphs (`paras`, in reading order) into `out`: each
-    /// feature's value is own + neighbours' sum × (neighbour_weight / neighbours) +
-    /// article mean × article_weight, added in that order, and the row is scaled to unit length.
-    fn article(&mut self, ctx: &ContextConfig, paras: &[usize], out: &mut [SparseVec]) {
+    /// Writes the article's rows into `out`: each feature's value is own + neighbours' sum ×
+    /// (neighbour_weight / neighbours) + article mean × article_weight, added in that order, and
+    /// the row is scaled to unit length.
+    fn article(&mut self, ctx: &ContextConfig, out: &mut [SparseVec]) {
+        let n = out.len();
         let u = self.features.len();
         let words = u.div_ceil(64);
         let entries = |i: usize| self.starts[i]..self.starts[i + 1];
         let with_whole = ctx.article_weight > 0.0;
         if with_whole {
-            for &i in paras {
+            for i in 0..n {
                 for e in entries(i) {
                     self.whole[self.local[e] as usize] += self.values[e];
                 }
             }
-            if paras.len() > 1 {
-                let m = paras.len() as f64;
+            if n > 1 {
+                let m = n as f64;
                 self.whole[..u].iter_mut().for_each(|v| *v /= m);
             }
         }
@@ -143,10 +133,10 @@ impl ContextBuf {
         } else {
             0
         };
-        for (pos, &i) in paras.iter().enumerate() {
-            let lo = pos.saturating_sub(window);
-            let hi = (pos + window).min(paras.len() - 1);
-            for &q in paras[lo..=hi].iter().filter(|&&q| q != i) {
+        for (i, row) in out.iter_mut().enumerate() {
+            let lo = i.saturating_sub(window);
+            let hi = (i + window).min(n - 1);
+            for q in (lo..=hi).filter(|&q| q != i) {
                 for e in entries(q) {
                     self.near[self.local[e] as usize] += self.values[e];
                 }
@@ -177,7 +167,6 @@ impl ContextBuf {
                 .iter()
                 .map(|w| w.count_ones() as usize)
                 .sum();
-            let row = &mut out[i];
             row.indices.resize(count, 0);
             row.values.resize(count, 0.0);
             let mut j = 0;
