@@ -107,19 +107,27 @@ fn benches(c: &mut Criterion) {
                 assert!(nnz >= words / 2);
             })
         });
-        // As `score` does: one call per article (on this thread's buffer).
+        // What scoring and training take from the featurizer, one article at a time (on this
+        // thread's buffer): the own rows and, with context, how to mix them. A row with context
+        // is linear in the own rows, so it is never built (`Tfidf::transform_articles` builds it
+        // for the linfa reference solver only).
         let ids: Vec<Vec<usize>> = articles.iter().map(|a| vec![0; a.len()]).collect();
-        g.bench_function(format!("transform_articles per article: {name}"), |b| {
-            b.iter(|| {
-                let mut nnz = 0usize;
-                for (article, ids) in articles.iter().zip(&ids) {
-                    let texts: Vec<&str> = article.iter().map(|(_, t)| t.as_str()).collect();
-                    let rows = tfidf.transform_articles(black_box(&texts), ids);
-                    nnz += rows.iter().map(|r| r.nnz()).sum::<usize>();
-                }
-                assert!(nnz >= words / 2);
-            })
-        });
+        let with_context = config.context.is_active();
+        g.bench_function(
+            format!("own rows + context mixing per article: {name}"),
+            |b| {
+                b.iter(|| {
+                    let (mut nnz, mut mixed) = (0usize, 0usize);
+                    for (article, ids) in articles.iter().zip(&ids) {
+                        let texts: Vec<&str> = article.iter().map(|(_, t)| t.as_str()).collect();
+                        tfidf.for_each_row(black_box(&texts), |_, row| nnz += row.nnz());
+                        mixed += config.context.mixing(ids).map_or(0, |m| m.len());
+                    }
+                    assert!(nnz >= words / 2);
+                    assert_eq!(mixed, if with_context { texts.len() } else { 0 });
+                })
+            },
+        );
         // The worst case: a fresh buffer for each article, so the word cache starts cold.
         g.bench_function(
             format!("transform_with, fresh buffer per article: {name}"),
@@ -138,6 +146,23 @@ fn benches(c: &mut Criterion) {
             },
         );
     }
+    // Everything `score` computes for an article but reading and writing: own rows, each
+    // class's products, the context mix, softmax.
+    let model = StanceModel::load(&root().join("models/stance.json")).unwrap();
+    let ids: Vec<Vec<usize>> = articles.iter().map(|a| vec![0; a.len()]).collect();
+    g.bench_function("probabilities per article: shipped model", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for (article, ids) in articles.iter().zip(&ids) {
+                let texts: Vec<&str> = article.iter().map(|(_, t)| t.as_str()).collect();
+                let probs = model
+                    .pipeline
+                    .probabilities_articles(black_box(&texts), ids);
+                n += probs.len();
+            }
+            assert_eq!(n, texts.len());
+        })
+    });
     g.finish();
 
     let mut g = c.benchmark_group("fit");

@@ -12,7 +12,7 @@
 //! | HTML → text | [`extract`] | article blocks of a page via html5ever, page chrome skipped |
 //! | text → paragraphs | [`split`] | layouts, furniture and headings, mojibake |
 //! | paragraph → terms | [`analysis`] | Unicode words, lowercase, Snowball stems, n-grams |
-//! | terms → features | [`tfidf`] | vocabulary, idf, sparse L2-normalised rows |
+//! | terms → features | [`tfidf`] | vocabulary, idf, sparse L2-normalised rows, context as a mixing of rows |
 //! | features → probabilities | [`model`] | training (sparse L-BFGS in [`solver`], or linfa-logistic), the model file |
 //! | labelled files | [`dataset`] | TSV / CSV / JSON Lines with named columns |
 //! | honest numbers | [`eval`] | grouped cross-validation, baseline, bootstrap intervals |

@@ -15,16 +15,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::solver::{balanced_weights, minimise, Objective, Stop};
-use crate::tfidf::{SparseRows, SparseVec, Tfidf, TfidfConfig, TransformBuf};
+use crate::tfidf::{Mixing, SparseRows, SparseVec, Tfidf, TfidfConfig, TransformBuf};
 
 /// Version of the model file layout; bumped on any incompatible change.
 /// 2: `solver` hyper-parameter, class balance by sample weights, `provenance.fit`.
-pub const FORMAT_VERSION: u32 = 2;
+/// 3: a row with context is no longer scaled back to unit length (so that it is linear in the
+/// own rows), which changes what a model with context computes.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Largest weight or intercept magnitude a model file may hold, and largest context weight.
-/// Feature values are at most 1 (rows are L2-normalised, and with context weights this small the
-/// normalisation cannot overflow), so with this bound every logit is finite and the softmax
-/// cannot produce NaN.
+/// Own rows are L2-normalised, so a feature's value with context is at most 1 plus the two
+/// context weights; with this bound every logit is finite (below about 1e206 for any vocabulary
+/// that fits in memory) and the softmax cannot produce NaN.
 pub const MAX_WEIGHT: f64 = 1e100;
 
 /// Largest dense training matrix the `linfa` solver may build; above it the vocabulary is capped
@@ -136,22 +138,92 @@ impl TrainConfig {
     }
 }
 
-/// Fitted weights: one row per class, over the featurizer's features.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Fitted weights for each class over the featurizer's features, and an intercept per class.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Linear {
-    /// `weights[c][f]`.
-    pub weights: Vec<Vec<f64>>,
+    /// `by_feature[f * k + c]` for `k` classes: a row's products with every class read one place
+    /// per feature, not `k` places far apart.
+    by_feature: Vec<f64>,
     pub intercept: Vec<f64>,
 }
 
 impl Linear {
+    /// From `weights[c][f]` (as the model file stores them; every class the same length) and an
+    /// intercept per class.
+    pub fn new(weights: &[Vec<f64>], intercept: Vec<f64>) -> Self {
+        assert_eq!(weights.len(), intercept.len(), "one weight row per class");
+        let n = weights.first().map_or(0, Vec::len);
+        let k = weights.len();
+        let mut by_feature = vec![0.0; n * k];
+        for (c, row) in weights.iter().enumerate() {
+            assert_eq!(row.len(), n, "every class has a weight per feature");
+            for (f, &w) in row.iter().enumerate() {
+                by_feature[f * k + c] = w;
+            }
+        }
+        Linear {
+            by_feature,
+            intercept,
+        }
+    }
+
+    /// Weight of feature `f` for class `c`.
+    pub fn weight(&self, c: usize, f: usize) -> f64 {
+        self.by_feature[f * self.intercept.len() + c]
+    }
+
+    /// `weights[c][f]`, as the model file stores them.
+    pub fn weights(&self) -> Vec<Vec<f64>> {
+        let k = self.intercept.len();
+        (0..k)
+            .map(|c| self.by_feature.iter().skip(c).step_by(k).copied().collect())
+            .collect()
+    }
+
     /// Class probabilities for one sparse row, written into `out` (length = number of classes).
     pub fn probabilities_into(&self, x: &SparseVec, out: &mut [f64]) {
-        for ((o, w), b) in out.iter_mut().zip(&self.weights).zip(&self.intercept) {
-            *o = b + x.iter().map(|(i, v)| v * w[i]).sum::<f64>();
-        }
-        softmax(out);
+        self.products_into(x, out);
+        self.finish(out);
     }
+
+    /// Each class's weights times the row, without the intercept: linear in the row, so context
+    /// can be mixed into them ([`crate::tfidf::ContextConfig::mix`]).
+    pub fn products_into(&self, x: &SparseVec, out: &mut [f64]) {
+        // Specialised for the usual few classes, so that the sums stay in registers.
+        match out.len() {
+            2 => products::<2>(x, &self.by_feature, out),
+            3 => products::<3>(x, &self.by_feature, out),
+            4 => products::<4>(x, &self.by_feature, out),
+            k => {
+                out.fill(0.0);
+                for (f, v) in x.iter() {
+                    let w = &self.by_feature[f * k..(f + 1) * k];
+                    out.iter_mut().zip(w).for_each(|(o, w)| *o += v * w);
+                }
+            }
+        }
+    }
+
+    /// Turns [`Linear::products_into`]'s numbers into probabilities: adds the intercept, then
+    /// softmax.
+    pub fn finish(&self, z: &mut [f64]) {
+        for (o, b) in z.iter_mut().zip(&self.intercept) {
+            *o += b;
+        }
+        softmax(z);
+    }
+}
+
+/// [`Linear::products_into`] for `K` classes: the same sums in the same order.
+fn products<const K: usize>(x: &SparseVec, by_feature: &[f64], out: &mut [f64]) {
+    let mut acc = [0.0; K];
+    for (&f, &v) in x.indices.iter().zip(&x.values) {
+        let w = &by_feature[f as usize * K..][..K];
+        for c in 0..K {
+            acc[c] += v * w[c];
+        }
+    }
+    out.copy_from_slice(&acc);
 }
 
 fn softmax(z: &mut [f64]) {
@@ -341,9 +413,18 @@ impl Pipeline {
                 });
             }
         }
-        let rows = featurizer.transform_articles_flat(texts, article);
+        // The sparse solver takes context as a mixing of the own rows; linfa's dense matrix
+        // needs the rows with context themselves.
+        let (rows, mixing) = match config.model.solver {
+            Solver::Lbfgs => (
+                featurizer.own_rows_flat(texts),
+                featurizer.config().context.mixing(article),
+            ),
+            Solver::Linfa => (featurizer.transform_articles_flat(texts, article), None),
+        };
         let (linear, mut report) = fit_linear(
             rows,
+            mixing,
             featurizer.n_features(),
             y,
             classes.len(),
@@ -374,12 +455,29 @@ impl Pipeline {
         texts: &[S],
         article: &[usize],
     ) -> Vec<Vec<f64>> {
-        self.featurizer
-            .transform_articles(texts, article)
-            .iter()
-            .map(|row| {
-                let mut out = vec![0.0; self.classes.len()];
-                self.linear.probabilities_into(row, &mut out);
+        self.probabilities_articles_with(texts, article, |_, _| {})
+    }
+
+    /// [`Pipeline::probabilities_articles`], also handing each paragraph's own row (without
+    /// context) to `own` with its index. The rows with context are never built: a linear
+    /// model's scores for them are a mix of its scores for the own rows.
+    pub fn probabilities_articles_with<S: AsRef<str>>(
+        &self,
+        texts: &[S],
+        article: &[usize],
+        mut own: impl FnMut(usize, &SparseVec),
+    ) -> Vec<Vec<f64>> {
+        let k = self.classes.len();
+        let mut z = vec![0.0; texts.len() * k];
+        self.featurizer.for_each_row(texts, |i, row| {
+            self.linear.products_into(row, &mut z[i * k..(i + 1) * k]);
+            own(i, row);
+        });
+        let z = self.featurizer.config().context.mix(&z, k, article);
+        z.chunks(k)
+            .map(|z| {
+                let mut out = z.to_vec();
+                self.linear.finish(&mut out);
                 out
             })
             .collect()
@@ -414,6 +512,7 @@ fn dense_order(y: &[usize], n_classes: usize, params: &ModelParams) -> Vec<usize
 /// Fits multinomial logistic regression on sparse rows with the configured solver.
 fn fit_linear(
     rows: SparseRows,
+    mixing: Option<Mixing>,
     n_features: usize,
     y: &[usize],
     n_classes: usize,
@@ -441,7 +540,7 @@ fn fit_linear(
             converged: true,
             vocabulary_cap: None,
         };
-        return Ok((Linear { weights, intercept }, report));
+        return Ok((Linear::new(&weights, intercept), report));
     }
     // Both solvers see only the classes present, numbered in sorted order (as linfa numbers
     // them); a class without paragraphs keeps a logit of minus infinity.
@@ -458,7 +557,10 @@ fn fit_linear(
             } else {
                 vec![1.0; y.len()]
             };
-            let objective = Objective::new(rows, n_features, &local, k, weight, params.alpha);
+            let mut objective = Objective::new(rows, n_features, &local, k, weight, params.alpha);
+            if let Some(mixing) = mixing {
+                objective = objective.with_mixing(mixing);
+            }
             let m = minimise(&objective, params.max_iterations, tolerance)?;
             let report = FitReport {
                 solver: Solver::Lbfgs,
@@ -472,7 +574,10 @@ fn fit_linear(
             };
             (m.w, report)
         }
-        Solver::Linfa => fit_linfa(rows, n_features, &local, k, params, tolerance, dense_limit)?,
+        Solver::Linfa => {
+            assert!(mixing.is_none(), "linfa takes the rows with context");
+            fit_linfa(rows, n_features, &local, k, params, tolerance, dense_limit)?
+        }
     };
     for (col, &class) in present.iter().enumerate() {
         for (f, slot) in weights[class].iter_mut().enumerate() {
@@ -485,7 +590,7 @@ fn fit_linear(
             "the optimiser produced non-finite weights; raise --alpha".into(),
         ));
     }
-    Ok((Linear { weights, intercept }, report))
+    Ok((Linear::new(&weights, intercept), report))
 }
 
 /// Fits with linfa-logistic on a dense matrix; `y` in `0..k`, every class present. Returns the
@@ -686,9 +791,10 @@ impl StanceModel {
     /// Weight of feature `f` for class `c`, minus its mean over the classes: what the feature
     /// adds to class `c`'s logit relative to the others (softmax ignores the shared part).
     fn centred_weight(&self, c: usize, f: usize) -> f64 {
-        let w = &self.pipeline.linear.weights;
-        let mean = w.iter().map(|row| row[f]).sum::<f64>() / w.len() as f64;
-        w[c][f] - mean
+        let linear = &self.pipeline.linear;
+        let k = linear.intercept.len();
+        let mean = (0..k).map(|d| linear.weight(d, f)).sum::<f64>() / k as f64;
+        linear.weight(c, f) - mean
     }
 
     /// A vocabulary term made readable: each stem replaced by its usual surface word.
@@ -737,7 +843,7 @@ impl StanceModel {
             classes: self.pipeline.classes.clone(),
             hyperparameters: self.hyperparameters.clone(),
             featurizer: self.pipeline.featurizer.clone(),
-            weights: self.pipeline.linear.weights.clone(),
+            weights: self.pipeline.linear.weights(),
             intercept: self.pipeline.linear.intercept.clone(),
             surface_forms: self.surface_forms.clone(),
             provenance: self.provenance.clone(),
@@ -866,10 +972,7 @@ impl StanceModel {
             pipeline: Pipeline {
                 featurizer: file.featurizer,
                 classes: file.classes,
-                linear: Linear {
-                    weights: file.weights,
-                    intercept: file.intercept,
-                },
+                linear: Linear::new(&file.weights, file.intercept),
             },
             hyperparameters: file.hyperparameters,
             surface_forms: file.surface_forms,
@@ -987,7 +1090,7 @@ mod tests {
         for (i, v) in row.iter() {
             dense[[0, i]] = v;
         }
-        let w = Array2::from_shape_fn((n, 3), |(f, c)| p.linear.weights[c][f]);
+        let w = Array2::from_shape_fn((n, 3), |(f, c)| p.linear.weight(c, f));
         let logits = dense.dot(&w) + &Array1::from(p.linear.intercept.clone());
         let mut expect: Vec<f64> = logits.row(0).to_vec();
         softmax(&mut expect);
@@ -1102,19 +1205,23 @@ mod tests {
     }
 
     #[test]
-    fn models_of_the_previous_format_ask_to_be_retrained() {
+    fn models_of_the_previous_formats_ask_to_be_retrained() {
         // Format 1 models were trained by linfa with class balance by repetition and have no
-        // solver: they must be retrained, not silently read.
-        let mut value: serde_json::Value = serde_json::from_str(&wrap(toy()).to_json()).unwrap();
-        value["format_version"] = serde_json::json!(1);
-        let err = StanceModel::from_slice(Path::new("old.json"), value.to_string().as_bytes())
-            .unwrap_err();
-        let text = err.to_string();
-        assert!(
-            text.contains("format version 1 is not supported")
-                && text.contains("retrain it with `slant train`"),
-            "{text}"
-        );
+        // solver; format 2 models with context were trained on rows scaled back to unit length.
+        // They must be retrained, not silently read.
+        for old in [1, 2] {
+            let mut value: serde_json::Value =
+                serde_json::from_str(&wrap(toy()).to_json()).unwrap();
+            value["format_version"] = serde_json::json!(old);
+            let err = StanceModel::from_slice(Path::new("old.json"), value.to_string().as_bytes())
+                .unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("format version {old} is not supported"))
+                    && text.contains("retrain it with `slant train`"),
+                "{text}"
+            );
+        }
     }
 
     #[test]
@@ -1123,15 +1230,14 @@ mod tests {
         // from the saved one in the last bit, and re-saving changed the file.
         let p = toy();
         let model = wrap(Pipeline {
-            linear: Linear {
-                weights: p
-                    .linear
-                    .weights
+            linear: Linear::new(
+                &p.linear
+                    .weights()
                     .iter()
                     .map(|r| r.iter().map(|w| w + 0.21176470588235294).collect())
-                    .collect(),
-                intercept: p.linear.intercept.clone(),
-            },
+                    .collect::<Vec<_>>(),
+                p.linear.intercept.clone(),
+            ),
             ..p
         });
         let json = model.to_json();
@@ -1258,18 +1364,22 @@ mod tests {
     #[test]
     fn weights_do_not_depend_on_the_thread_count() {
         let (texts, article, y, classes) = seed_labels();
-        let fit = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            let p = pool.install(|| {
-                Pipeline::fit(&TrainConfig::default(), &texts, &article, &y, &classes).unwrap()
-            });
-            let model = wrap(p);
-            model.to_json()
-        };
-        assert_eq!(fit(1), fit(2));
+        let mut context = TrainConfig::default();
+        context.featurizer.context.window = 2;
+        context.featurizer.context.neighbour_weight = 0.5;
+        for config in [TrainConfig::default(), context] {
+            let fit = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                let p = pool
+                    .install(|| Pipeline::fit(&config, &texts, &article, &y, &classes).unwrap());
+                let model = wrap(p);
+                model.to_json()
+            };
+            assert_eq!(fit(1), fit(2));
+        }
     }
 
     #[test]

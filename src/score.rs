@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::eval::argmax;
 use crate::model::{StanceModel, TermWeight};
 use crate::split::{split_text, Paragraph, Split};
+use crate::tfidf::SparseVec;
 
 mod records;
 pub use records::Records;
@@ -568,17 +569,24 @@ fn score_range(
     let lo = range.start.saturating_sub(reach);
     let hi = (range.end + reach).min(paragraphs.len());
     let texts: Vec<&str> = paragraphs[lo..hi].iter().map(|p| p.text.as_str()).collect();
-    let rows = model
-        .featurizer()
-        .transform_articles(&texts, &vec![0; texts.len()]);
     let skip = range.start - lo;
-    rows.into_iter()
+    // Explanations come from each paragraph's own words, so only those rows are kept.
+    let mut own = vec![SparseVec::default(); if explain.is_some() { range.len() } else { 0 }];
+    let probs =
+        model
+            .pipeline
+            .probabilities_articles_with(&texts, &vec![0; texts.len()], |i, row| {
+                if let Some(slot) = i.checked_sub(skip).and_then(|j| own.get_mut(j)) {
+                    slot.clone_from(row);
+                }
+            });
+    probs
+        .into_iter()
         .skip(skip)
         .zip(&paragraphs[range])
-        .map(|(row, p)| {
-            let mut probs = vec![0.0; model.classes().len()];
-            model.pipeline.linear.probabilities_into(&row, &mut probs);
-            let terms = explain.map(|n| model.explain_row(&row, argmax(&probs), n));
+        .enumerate()
+        .map(|(j, (probs, p))| {
+            let terms = explain.map(|n| model.explain_row(&own[j], argmax(&probs), n));
             ScoredParagraph {
                 para: p.para,
                 probs,
@@ -879,6 +887,13 @@ mod tests {
         let pieces = score_article(&model, &article, Some(3));
         let whole = score_range(&model, &article.paragraphs, 0..n, 0, Some(3));
         assert_eq!(pieces.paragraphs, whole, "bit for bit");
+        // Regression: `--explain` lists terms of the paragraph's own text (as the README says),
+        // not of its neighbours, which it did when it read the row with context.
+        for (scored, p) in whole.iter().zip(&article.paragraphs) {
+            let own = model.featurizer().transform(&p.text);
+            let want = model.explain_row(&own, scored.label(), 3);
+            assert_eq!(scored.terms.as_ref(), Some(&want), "paragraph {}", p.para);
+        }
     }
 
     #[test]

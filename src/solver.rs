@@ -26,10 +26,19 @@
 //! (never on the thread count); each block has its own gradient buffer and loss, blocks run in
 //! parallel on rayon, and the block gradients are added in block order. So no floating-point
 //! sum is ever regrouped by thread count, and the result is the same on any number of threads.
+//!
+//! With context features ([`Objective::with_mixing`]) the rows are the paragraphs' own rows and a
+//! row with context is a known weighted sum of them (`X = M A`), so one evaluation runs in three
+//! steps instead: each own row's products with the weights (in parallel, per row), the mixed
+//! logits, loss and residuals `R` (one pass over `M`, in row order), then the gradient as
+//! `A' (M' R)`, the own rows times their mixed-back residuals scattered block by block as above.
+//! The rows with context, about three times the own rows' entries, are never built.
 
 use std::ops::Range;
 
 use rayon::prelude::*;
+
+use crate::tfidf::Mixing;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -120,6 +129,8 @@ pub struct Objective {
     alpha: f64,
     /// Block `b` is rows `blocks[b]..blocks[b + 1]`; blocks hold about equal non-zero entries.
     blocks: Vec<usize>,
+    /// With context: the rows are own rows, and row `i` with context is `mixing.row(i)` of them.
+    mixing: Option<Mixing>,
 }
 
 /// Buffers one evaluation of an [`Objective`] writes into, allocated once per fit.
@@ -132,6 +143,15 @@ pub struct Scratch {
     block_logits: Vec<f64>,
     /// The penalty's partial sum over each [`REDUCE_CHUNK`] of parameters.
     penalty_parts: Vec<f64>,
+    /// With mixing, `k` values per row: own products, mixed logits, residuals, mixed-back
+    /// residuals.
+    own: Vec<f64>,
+    mixed: Vec<f64>,
+    resid: Vec<f64>,
+    back: Vec<f64>,
+    /// `k` zeros, and the intercepts' gradient.
+    zero: Vec<f64>,
+    db: Vec<f64>,
 }
 
 impl Objective {
@@ -176,7 +196,16 @@ impl Objective {
             k: n_classes,
             alpha,
             blocks,
+            mixing: None,
         }
+    }
+
+    /// Makes row `i` of the loss the row with context `Σ coef · row j` over `mixing.row(i)`
+    /// (the rows given to [`Objective::new`] being the own rows).
+    pub fn with_mixing(mut self, mixing: Mixing) -> Objective {
+        assert_eq!(mixing.len(), self.x.len(), "one mixing row per row");
+        self.mixing = Some(mixing);
+        self
     }
 
     /// Length of the parameter vector.
@@ -187,11 +216,22 @@ impl Objective {
     /// Buffers for [`Objective::loss_grad_with`].
     pub fn scratch(&self) -> Scratch {
         let n_blocks = self.blocks.len() - 1;
+        let per_row = if self.mixing.is_some() {
+            self.x.len() * self.k
+        } else {
+            0
+        };
         Scratch {
             block_grads: vec![0.0; n_blocks * self.n_params()],
             block_losses: vec![0.0; n_blocks],
             block_logits: vec![0.0; n_blocks * self.k],
             penalty_parts: vec![0.0; self.n_params().div_ceil(REDUCE_CHUNK)],
+            own: vec![0.0; per_row],
+            mixed: vec![0.0; per_row],
+            resid: vec![0.0; per_row],
+            back: vec![0.0; per_row],
+            zero: vec![0.0; self.k],
+            db: vec![0.0; self.k],
         }
     }
 
@@ -212,6 +252,9 @@ impl Objective {
             (self.blocks.len() - 1) * p,
             "scratch"
         );
+        if let Some(mixing) = &self.mixing {
+            return self.loss_grad_mixed(mixing, w, grad, scratch);
+        }
         // Specialised for the usual few classes, so the per-entry loops over classes unroll.
         let pass: BlockPass = match k {
             2 => Objective::block_pass::<2>,
@@ -228,8 +271,84 @@ impl Objective {
             .for_each(|(b, ((g, loss), z))| {
                 *loss = pass(self, self.blocks[b]..self.blocks[b + 1], w, g, z);
             });
-        // Sum the blocks in block order, add the penalty's gradient, and sum the penalty per
-        // fixed chunk.
+        let penalty = self.reduce(w, grad, scratch);
+        scratch.block_losses.iter().sum::<f64>() + 0.5 * self.alpha * penalty
+    }
+
+    /// [`Objective::loss_grad_with`] with context: see the module's documentation.
+    fn loss_grad_mixed(
+        &self,
+        mixing: &Mixing,
+        w: &[f64],
+        grad: &mut [f64],
+        scratch: &mut Scratch,
+    ) -> f64 {
+        let k = self.k;
+        let v = self.n_features * k;
+        let (wf, b) = w.split_at(v);
+        let products: Products = match k {
+            2 => logits::<2>,
+            3 => logits::<3>,
+            4 => logits::<4>,
+            _ => logits::<0>,
+        };
+        // Each own row's products with the weights; independent per row.
+        let zero = &scratch.zero;
+        scratch
+            .own
+            .par_chunks_mut(k)
+            .enumerate()
+            .with_min_len(256)
+            .for_each(|(i, u)| {
+                let (idx, val) = self.x.row(i);
+                products(u, zero, idx, val, wf);
+            });
+        // Mixed logits, loss and residuals s * (softmax(z) - onehot(y)), in row order.
+        mixing.apply_into(&scratch.own, k, &mut scratch.mixed);
+        let mut loss = 0.0;
+        let db = &mut scratch.db;
+        db.fill(0.0);
+        for (i, (z, r)) in scratch
+            .mixed
+            .chunks_exact(k)
+            .zip(scratch.resid.chunks_exact_mut(k))
+            .enumerate()
+        {
+            r.iter_mut()
+                .zip(z)
+                .zip(b)
+                .for_each(|((r, z), b)| *r = z + b);
+            loss += residual(r, self.y[i], self.weight[i]);
+            add_assign(db, r);
+        }
+        // The residuals carried back to the own rows, then the own rows times them.
+        mixing.apply_transposed(&scratch.resid, k, &mut scratch.back);
+        let back = &scratch.back;
+        scratch
+            .block_grads
+            .par_chunks_mut(self.n_params())
+            .enumerate()
+            .for_each(|(blk, g)| {
+                g.fill(0.0);
+                for i in self.blocks[blk]..self.blocks[blk + 1] {
+                    let (idx, val) = self.x.row(i);
+                    let r = &back[i * k..(i + 1) * k];
+                    for (&f, &x) in idx.iter().zip(val) {
+                        let grow = &mut g[f as usize * k..][..k];
+                        grow.iter_mut().zip(r).for_each(|(g, r)| *g += x * r);
+                    }
+                }
+            });
+        let penalty = self.reduce(w, grad, scratch);
+        // The intercepts enter every mixed logit once (the block gradients leave them zero).
+        add_assign(&mut grad[v..], &scratch.db);
+        loss + 0.5 * self.alpha * penalty
+    }
+
+    /// Sums the block gradients into `grad` in block order, adds the penalty's gradient, and
+    /// returns `||W||^2` summed per fixed chunk.
+    fn reduce(&self, w: &[f64], grad: &mut [f64], scratch: &mut Scratch) -> f64 {
+        let (k, p) = (self.k, self.n_params());
         let blocks = &scratch.block_grads;
         let penalised = self.n_features * k;
         grad.par_chunks_mut(REDUCE_CHUNK)
@@ -247,8 +366,7 @@ impl Objective {
                 *part = dot(wc, wc);
                 axpy(self.alpha, wc, out);
             });
-        let penalty: f64 = scratch.penalty_parts.iter().sum();
-        scratch.block_losses.iter().sum::<f64>() + 0.5 * self.alpha * penalty
+        scratch.penalty_parts.iter().sum()
     }
 
     /// The loss of rows `rows` at `w`, their gradient (without the penalty) written into `g`.
@@ -270,19 +388,7 @@ impl Objective {
         for i in rows {
             let (idx, val) = self.x.row(i);
             logits::<K>(z, b, idx, val, wf);
-            // Loss s * (logsumexp(z) - z[y]) and residual s * (softmax(z) - onehot(y)).
-            let (s, yi) = (self.weight[i], self.y[i]);
-            let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let zy = z[yi] - max;
-            let mut sum = 0.0;
-            for zc in z.iter_mut() {
-                *zc = (*zc - max).exp();
-                sum += *zc;
-            }
-            loss += s * (sum.ln() - zy);
-            let scale = s / sum;
-            z.iter_mut().for_each(|zc| *zc *= scale);
-            z[yi] -= s;
+            loss += residual(z, self.y[i], self.weight[i]);
             // The row times its residual, into the gradient.
             for (&f, &x) in idx.iter().zip(val) {
                 let grow = &mut gf[f as usize * k..][..k];
@@ -294,6 +400,23 @@ impl Objective {
         }
         loss
     }
+}
+
+/// A row's loss `s * (logsumexp(z) - z[y])`, returned, with its logits `z` turned into its
+/// residual `s * (softmax(z) - onehot(y))`.
+#[inline]
+fn residual(z: &mut [f64], y: usize, s: f64) -> f64 {
+    let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let zy = z[y] - max;
+    let mut sum = 0.0;
+    for zc in z.iter_mut() {
+        *zc = (*zc - max).exp();
+        sum += *zc;
+    }
+    let scale = s / sum;
+    z.iter_mut().for_each(|zc| *zc *= scale);
+    z[y] -= s;
+    s * (sum.ln() - zy)
 }
 
 /// Row `(idx, val)`'s logits `b + x W` into `z` (`k` values; `W` as in [`Objective`]).
@@ -322,6 +445,9 @@ fn logits<const K: usize>(z: &mut [f64], b: &[f64], idx: &[u32], val: &[f64], wf
 
 /// [`Objective::block_pass`] for some number of classes.
 type BlockPass = fn(&Objective, Range<usize>, &[f64], &mut [f64], &mut [f64]) -> f64;
+
+/// [`logits`] for some number of classes.
+type Products = fn(&mut [f64], &[f64], &[u32], &[f64], &[f64]);
 
 /// Euclidean norm.
 pub fn norm(v: &[f64]) -> f64 {
@@ -744,6 +870,61 @@ mod tests {
                 "parameter {p}: analytic {} vs numeric {numeric}",
                 grad[p]
             );
+        }
+    }
+
+    #[test]
+    fn mixed_rows_give_the_loss_and_gradient_of_the_rows_with_context() {
+        // Interleaved articles of different lengths, neighbours and whole-article context, and
+        // every class count the solver specialises (2-4) plus the general case.
+        let article: Vec<usize> = (0..40).map(|i| [3, 1, 3, 7, 3, 5, 1][i % 7]).collect();
+        for (k, ctx) in [
+            (2, (2, 0.5, 0.0)),
+            (3, (1, 1.5, 0.25)),
+            (4, (3, 0.0, 0.7)),
+            (5, (2, 0.4, 0.1)),
+        ] {
+            let (own, y) = random_problem(40, 12, k, k as u64);
+            let ctx = crate::tfidf::ContextConfig {
+                window: ctx.0,
+                neighbour_weight: ctx.1,
+                article_weight: ctx.2,
+            };
+            let mixing = ctx.mixing(&article).unwrap();
+            // The rows with context, built entry by entry.
+            let built: SparseRows = (0..own.len())
+                .map(|i| {
+                    let mut dense = [0.0; 12];
+                    let (cols, coefs) = mixing.row(i);
+                    for (&j, &c) in cols.iter().zip(coefs) {
+                        let (idx, val) = own.row(j as usize);
+                        for (&f, &x) in idx.iter().zip(val) {
+                            dense[f as usize] += c * x;
+                        }
+                    }
+                    let indices = (0..12u32).filter(|&f| dense[f as usize] != 0.0).collect();
+                    let values = dense.into_iter().filter(|&x| x != 0.0).collect();
+                    SparseVec { indices, values }
+                })
+                .collect::<Vec<_>>()
+                .iter()
+                .collect();
+            let weight: Vec<f64> = (0..40).map(|i| 0.5 + (i % 3) as f64).collect();
+            let mixed = Objective::new(own, 12, &y, k, weight.clone(), 0.7).with_mixing(mixing);
+            let rows = Objective::new(built, 12, &y, k, weight, 0.7);
+            let mut rng = ChaCha8Rng::seed_from_u64(9);
+            let w: Vec<f64> = (0..rows.n_params())
+                .map(|_| rng.gen_range(-2.0..2.0))
+                .collect();
+            let (mut g1, mut g2) = (vec![0.0; w.len()], vec![0.0; w.len()]);
+            let (l1, l2) = (mixed.loss_grad(&w, &mut g1), rows.loss_grad(&w, &mut g2));
+            assert!((l1 - l2).abs() < 1e-10 * l2.abs(), "k {k}: {l1} vs {l2}");
+            for (p, (a, b)) in g1.iter().zip(&g2).enumerate() {
+                assert!(
+                    (a - b).abs() < 1e-10 * (1.0 + b.abs()),
+                    "k {k} param {p}: {a} vs {b}"
+                );
+            }
         }
     }
 

@@ -17,6 +17,7 @@ mod ids;
 mod marks;
 use crate::error::{Error, Result};
 use context::ContextBuf;
+pub use context::Mixing;
 use ids::{GramMap, Interner, Lookup, Matcher};
 use marks::FeatureSet;
 
@@ -39,10 +40,14 @@ pub struct TfidfConfig {
 
 /// Context features: a paragraph's row becomes `own + neighbour_weight * mean(rows of the
 /// paragraphs within ±window in the same article) + article_weight * mean(rows of every
-/// paragraph of the article)`, scaled back to unit length.
+/// paragraph of the article)`, each own row of unit length.
 ///
 /// Labelling rule 3 makes a background paragraph's label depend on the argument around it, so
 /// the words around it are evidence. A paragraph scored alone has no neighbours.
+///
+/// The sum is not scaled back to unit length, so it is linear in the own rows: a linear model's
+/// scores for a row with context are the same mix of its scores for the own rows
+/// ([`ContextConfig::mix`]), which is how scoring uses context without building those rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContextConfig {
@@ -70,7 +75,7 @@ impl ContextConfig {
     }
 
     /// Each weight must be from 0 to [`crate::model::MAX_WEIGHT`]: a larger one overflows the
-    /// row's normalisation, and every probability comes out NaN.
+    /// class scores, and every probability comes out NaN.
     pub fn check(&self) -> Result<()> {
         let max = crate::model::MAX_WEIGHT;
         for (name, v) in [
@@ -91,6 +96,26 @@ impl ContextConfig {
             }
         }
         Ok(())
+    }
+}
+
+impl ContextConfig {
+    /// How the rows with context of paragraphs grouped by `article` (as for
+    /// [`Tfidf::transform_articles`]) are made from their own rows; `None` without context.
+    pub fn mixing(&self, article: &[usize]) -> Option<Mixing> {
+        Mixing::new(self, article)
+    }
+
+    /// Applies context to `k` numbers per paragraph that are linear in its own row (a linear
+    /// model's class scores, say): the result is those numbers for the paragraph's row with
+    /// context, as [`Tfidf::transform_articles`] makes it, up to rounding. `own` is paragraph
+    /// after paragraph; `article` groups them as for `transform_articles`. Without context it
+    /// is `own`.
+    pub fn mix(&self, own: &[f64], k: usize, article: &[usize]) -> Vec<f64> {
+        match self.mixing(article) {
+            Some(m) => m.apply(own, k),
+            None => own.to_vec(),
+        }
     }
 }
 
@@ -508,6 +533,26 @@ fn sublinear_tf(count: u32) -> f64 {
 }
 
 impl Tfidf {
+    /// Each paragraph's own row (no context), handed to `put` with its index in order; the rows
+    /// reuse this thread's buffer.
+    pub fn for_each_row<S: AsRef<str>>(&self, texts: &[S], mut put: impl FnMut(usize, &SparseVec)) {
+        with_thread_buf(|buf| {
+            for (i, t) in texts.iter().enumerate() {
+                self.transform_with(t.as_ref(), buf);
+                put(i, &buf.row);
+            }
+        })
+    }
+
+    /// Each paragraph's own row (no context) in one [`SparseRows`]: with
+    /// [`ContextConfig::mixing`], what training on rows with context needs.
+    pub fn own_rows_flat<S: AsRef<str>>(&self, texts: &[S]) -> SparseRows {
+        let mut rows = SparseRows::default();
+        self.for_each_row(texts, |_, row| rows.push(row));
+        rows.shrink_to_fit();
+        rows
+    }
+
     /// Rows for paragraphs that belong to articles: `article[i]` names paragraph `i`'s article,
     /// and an article's paragraphs are in reading order among those with the same id. Without
     /// context this is [`Tfidf::transform`] on each paragraph.
@@ -713,10 +758,9 @@ mod tests {
             t.transform("d"),
             "a one-paragraph article has no context"
         );
-        for r in &rows {
-            let norm: f64 = r.values.iter().map(|v| v * v).sum();
-            assert!((norm - 1.0).abs() < 1e-12);
-        }
+        // Own rows have unit length; the sum is not scaled back (so that it is linear in them).
+        assert_eq!(rows[0].values, [1.0, 1.0], "a + 1.0 × b");
+        assert_eq!(rows[1].values, [0.5, 1.0, 0.5], "b + 1.0 × mean(a, c)");
     }
 
     #[test]
@@ -831,7 +875,7 @@ mod tests {
 
         /// Rows with context for the paragraphs of one article (without context, their own
         /// rows): own + neighbours' sum × (neighbour_weight / neighbours) + article mean ×
-        /// article_weight, scaled to unit length; every sum over paragraphs in reading order.
+        /// article_weight; every sum over paragraphs in reading order.
         pub fn article_rows(t: &Tfidf, texts: &[&str]) -> Vec<SparseVec> {
             let own: Vec<SparseVec> = texts.iter().map(|x| row(t, x)).collect();
             let sum = |rows: &[&SparseVec]| {
@@ -884,10 +928,6 @@ mod tests {
                         }
                         out.indices.push(f);
                         out.values.push(v);
-                    }
-                    let norm = out.values.iter().map(|v| v * v).sum::<f64>().sqrt();
-                    if norm > 0.0 {
-                        out.values.iter_mut().for_each(|v| *v /= norm);
                     }
                     out
                 })
@@ -1106,8 +1146,9 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Context rows are exactly the reference's, and a paragraph's row is the same whether
-        /// its article is featurized alone or interleaved with others in one call.
+        /// Context rows are exactly the reference's, a paragraph's row is the same whether its
+        /// article is featurized alone or interleaved with others in one call, and
+        /// [`ContextConfig::mix`] gives what the rows give.
         #[test]
         fn context_rows_match_reference_alone_or_interleaved(
             articles in proptest::collection::vec(
@@ -1144,6 +1185,33 @@ mod tests {
             proptest::prop_assert_eq!(flat.len(), mixed.len());
             for (k, row) in mixed.iter().enumerate() {
                 proptest::prop_assert_eq!(flat.row(k), (&row.indices[..], &row.values[..]));
+            }
+            // Anything linear in the rows (three weight vectors here) mixed from the own rows
+            // equals it computed on the rows with context, up to rounding.
+            let weights: Vec<Vec<f64>> = (0..3)
+                .map(|c| {
+                    (0..t.n_features())
+                        .map(|f| f64::from(keys[(f * 3 + c) % keys.len()]) / 1e4 - 3.0)
+                        .collect()
+                })
+                .collect();
+            let dot = |row: &SparseVec, w: &[f64]| row.iter().map(|(f, v)| v * w[f]).sum::<f64>();
+            let mut own = vec![0.0; 3 * texts.len()];
+            t.for_each_row(&texts, |i, row| {
+                for (c, w) in weights.iter().enumerate() {
+                    own[3 * i + c] = dot(row, w);
+                }
+            });
+            let z = config.context.mix(&own, 3, &ids);
+            for (i, row) in mixed.iter().enumerate() {
+                for (c, w) in weights.iter().enumerate() {
+                    let want = dot(row, w);
+                    let scale = row.iter().map(|(f, v)| (v * w[f]).abs()).sum::<f64>().max(1.0);
+                    proptest::prop_assert!(
+                        (z[3 * i + c] - want).abs() <= 1e-12 * scale,
+                        "paragraph {} class {}: {} vs {}", i, c, z[3 * i + c], want
+                    );
+                }
             }
             for (a, paras) in articles.iter().enumerate() {
                 let paras: Vec<&str> = paras.iter().map(String::as_str).collect();

@@ -6,7 +6,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use slant::solver::{minimise, Objective, Stop};
-use slant::tfidf::{SparseRows, SparseVec};
+use slant::tfidf::{ContextConfig, SparseRows, SparseVec};
 
 struct Counting;
 
@@ -49,23 +49,37 @@ fn allocations_do_not_grow_with_iterations() {
         .collect();
     let y: Vec<usize> = (0..n).map(|i| (i * i + i / 7) % k).collect();
     let rows: SparseRows = rows.iter().collect();
-    let objective = Objective::new(rows, v, &y, k, vec![1.0; n], 1e-3);
+    let plain = Objective::new(rows.clone(), v, &y, k, vec![1.0; n], 1e-3);
+    // With context: articles of 8 paragraphs, neighbours ±2 and the whole article.
+    let context = ContextConfig {
+        window: 2,
+        neighbour_weight: 0.5,
+        article_weight: 0.2,
+    };
+    let article: Vec<usize> = (0..n).map(|i| i / 8).collect();
+    let mixed = Objective::new(rows, v, &y, k, vec![1.0; n], 1e-3)
+        .with_mixing(context.mixing(&article).unwrap());
     // Two threads, so rayon's parallel work is counted too.
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()
         .unwrap();
-    let count = |cap: u64| {
-        pool.install(|| {
-            let before = ALLOCATIONS.load(Ordering::SeqCst);
-            let m = minimise(&objective, cap, 1e-12).unwrap();
-            let made = ALLOCATIONS.load(Ordering::SeqCst) - before;
-            assert_eq!((m.iterations, m.stop), (cap, Stop::IterationCap));
-            made
-        })
-    };
-    count(1); // rayon's first use of the pool may set things up
-    let (short, long) = (count(5), count(60));
-    assert!(short > 0, "the count works: buffers are allocated");
-    assert_eq!(short, long, "5 iterations: {short} allocations, 60: {long}");
+    for (name, objective) in [("plain", plain), ("with context", mixed)] {
+        let count = |cap: u64| {
+            pool.install(|| {
+                let before = ALLOCATIONS.load(Ordering::SeqCst);
+                let m = minimise(&objective, cap, 1e-12).unwrap();
+                let made = ALLOCATIONS.load(Ordering::SeqCst) - before;
+                assert_eq!((m.iterations, m.stop), (cap, Stop::IterationCap));
+                made
+            })
+        };
+        count(1); // rayon's first use of the pool may set things up
+        let (short, long) = (count(5), count(60));
+        assert!(short > 0, "{name}: the count works: buffers are allocated");
+        assert_eq!(
+            short, long,
+            "{name}: 5 iterations: {short} allocations, 60: {long}"
+        );
+    }
 }

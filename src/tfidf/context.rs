@@ -7,6 +7,9 @@
 //! features come out sorted from a scan of a `u`-bit set (a few words), not from a sort or a scan
 //! of the whole vocabulary. Every sum over paragraphs runs in reading order, so a row depends on
 //! its article's paragraphs only.
+//!
+//! Only training builds these rows. A row with context is linear in the own rows, so scoring
+//! computes a linear model's class scores on the own rows and mixes them ([`mix`]).
 
 use super::{ContextConfig, FeatureSet, SparseVec};
 
@@ -109,8 +112,8 @@ impl ContextBuf {
     }
 
     /// Writes the article's rows into `out`: each feature's value is own + neighbours' sum ×
-    /// (neighbour_weight / neighbours) + article mean × article_weight, added in that order, and
-    /// the row is scaled to unit length.
+    /// (neighbour_weight / neighbours) + article mean × article_weight, added in that order (the
+    /// order [`mix`] follows).
     fn article(&mut self, ctx: &ContextConfig, out: &mut [SparseVec]) {
         let n = out.len();
         let u = self.features.len();
@@ -183,11 +186,123 @@ impl ContextBuf {
                     j += 1;
                 }
             }
-            let norm = row.values.iter().map(|v| v * v).sum::<f64>().sqrt();
-            if norm > 0.0 {
-                row.values.iter_mut().for_each(|v| *v /= norm);
-            }
         }
         self.whole[..u].fill(0.0);
+    }
+}
+
+/// How rows with context are made from own rows: row `i` with context is `Σ coef · own row j`
+/// over [`Mixing::row`]`(i)`. Rows with context are linear in the own rows, so anything linear
+/// in a row (a linear model's class scores, its loss gradient's row factor) can be computed on
+/// the own rows and mixed, and the rows with context need never be built.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Mixing {
+    starts: Vec<usize>,
+    cols: Vec<u32>,
+    coefs: Vec<f64>,
+}
+
+impl Mixing {
+    /// The mixing for paragraphs grouped as for [`super::Tfidf::transform_articles`], or `None`
+    /// without context.
+    pub(super) fn new(ctx: &ContextConfig, article: &[usize]) -> Option<Mixing> {
+        if !ctx.is_active() {
+            return None;
+        }
+        let mut order: Vec<usize> = (0..article.len()).collect();
+        // Stable: an article's paragraphs stay in reading order.
+        order.sort_by_key(|&i| article[i]);
+        let window = if ctx.neighbour_weight > 0.0 {
+            ctx.window
+        } else {
+            0
+        };
+        // Row i's (paragraph, coefficient) pairs, in the article's reading order.
+        let mut rows: Vec<Vec<(u32, f64)>> = vec![Vec::new(); article.len()];
+        for paras in order.chunk_by(|&a, &b| article[a] == article[b]) {
+            let n = paras.len();
+            let whole = ctx.article_weight / n as f64;
+            for (p, &i) in paras.iter().enumerate() {
+                let (lo, hi) = (p.saturating_sub(window), (p + window).min(n - 1));
+                let near = match hi - lo {
+                    0 => 0.0,
+                    m => ctx.neighbour_weight / m as f64,
+                };
+                for (q, &j) in paras.iter().enumerate() {
+                    let mut coef = if ctx.article_weight > 0.0 { whole } else { 0.0 };
+                    if q == p {
+                        coef += 1.0;
+                    } else if (lo..=hi).contains(&q) {
+                        coef += near;
+                    }
+                    if coef != 0.0 {
+                        rows[i].push((j as u32, coef));
+                    }
+                }
+            }
+        }
+        let mut m = Mixing {
+            starts: Vec::with_capacity(article.len() + 1),
+            ..Mixing::default()
+        };
+        m.starts.push(0);
+        for row in rows {
+            m.cols.extend(row.iter().map(|&(j, _)| j));
+            m.coefs.extend(row.iter().map(|&(_, c)| c));
+            m.starts.push(m.cols.len());
+        }
+        Some(m)
+    }
+
+    /// Number of rows (paragraphs).
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The own rows row `i` with context is made of, and their coefficients.
+    #[inline]
+    pub fn row(&self, i: usize) -> (&[u32], &[f64]) {
+        let span = self.starts[i]..self.starts[i + 1];
+        (&self.cols[span.clone()], &self.coefs[span])
+    }
+
+    /// `k` numbers per paragraph linear in its own row → the same numbers for its row with
+    /// context.
+    pub fn apply(&self, own: &[f64], k: usize) -> Vec<f64> {
+        let mut out = vec![0.0; own.len()];
+        self.apply_into(own, k, &mut out);
+        out
+    }
+
+    /// [`Mixing::apply`] into `out` (overwritten).
+    pub fn apply_into(&self, own: &[f64], k: usize, out: &mut [f64]) {
+        assert_eq!(own.len(), k * self.len(), "k numbers per paragraph");
+        assert_eq!(out.len(), own.len(), "k numbers per paragraph");
+        out.fill(0.0);
+        for (i, o) in out.chunks_exact_mut(k).enumerate() {
+            let (cols, coefs) = self.row(i);
+            for (&j, &c) in cols.iter().zip(coefs) {
+                let u = &own[j as usize * k..][..k];
+                o.iter_mut().zip(u).for_each(|(o, u)| *o += c * u);
+            }
+        }
+    }
+
+    /// The transpose of [`Mixing::apply`]: `out[j] += Σ_i coef(i, j) · r[i]`, in row order.
+    pub fn apply_transposed(&self, r: &[f64], k: usize, out: &mut [f64]) {
+        assert_eq!(r.len(), k * self.len(), "k numbers per paragraph");
+        assert_eq!(out.len(), r.len(), "k numbers per paragraph");
+        out.fill(0.0);
+        for (i, ri) in r.chunks_exact(k).enumerate() {
+            let (cols, coefs) = self.row(i);
+            for (&j, &c) in cols.iter().zip(coefs) {
+                let o = &mut out[j as usize * k..][..k];
+                o.iter_mut().zip(ri).for_each(|(o, r)| *o += c * r);
+            }
+        }
     }
 }
