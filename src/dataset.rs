@@ -19,7 +19,8 @@ pub enum Format {
 }
 
 impl Format {
-    /// Guesses the format from the file extension.
+    /// Guesses the format from the file extension. JSON Lines covers `.json` files too: a file
+    /// whose first non-blank line starts with `[` is read as one array of objects.
     pub fn from_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
@@ -469,64 +470,95 @@ fn read_delimited(
 }
 
 fn read_jsonl(path: &Path, text: &str, columns: &Columns) -> Result<Vec<RawRecord>> {
+    let first = text.lines().find(|l| !l.trim().is_empty());
+    if first.is_some_and(|l| l.trim_start().starts_with('[')) {
+        return read_json_array(path, text, columns);
+    }
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let lineno = i as u64 + 1;
         if line.trim().is_empty() {
             continue;
         }
-        if lineno == 1 && line.trim_start().starts_with('[') {
-            return Err(Error::data(
-                path,
-                lineno,
-                "a JSON array; slant reads JSON Lines: one object per line",
-            ));
-        }
         let value: serde_json::Value = serde_json::from_str(line)
             .map_err(|e| Error::data(path, lineno, format!("not a JSON object ({e})")))?;
-        let obj = value
-            .as_object()
-            .ok_or_else(|| Error::data(path, lineno, "not a JSON object"))?;
-        let field = |name: &str| -> Result<Option<String>> {
-            match obj.get(name) {
-                None | Some(serde_json::Value::Null) => Ok(None),
-                Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-                Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
-                Some(serde_json::Value::Bool(b)) => Ok(Some(b.to_string())),
-                Some(_) => Err(Error::data(
-                    path,
-                    lineno,
-                    format!("field `{name}` must be a string or number"),
-                )),
-            }
-        };
-        let absent = |name: &str, flag: &str| {
-            let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
-            Error::data(
-                path,
-                lineno,
-                format!(
-                    "no field `{name}` (found: {}); name the right one with {flag}",
-                    keys.join(", ")
-                ),
-            )
-        };
-        let text = field(&columns.text)?.ok_or_else(|| absent(&columns.text, "--text-col"))?;
-        let label = field(&columns.label)?.ok_or_else(|| absent(&columns.label, "--label-col"))?;
-        let group = field(&columns.group)?;
-        if group.is_none() && columns.group != Columns::default().group {
-            return Err(absent(&columns.group, "--group-col"));
-        }
-        out.push(RawRecord {
-            line: lineno,
-            text,
-            label,
-            group,
-            para: field("para")?,
-            strength: field("strength")?,
-        });
+        out.push(json_record(path, lineno, &value, columns)?);
     }
     Ok(out)
+}
+
+/// A `.json` file holding one array of objects (how many tools export a table): each object is
+/// a record, reported under the line it starts on.
+fn read_json_array(path: &Path, text: &str, columns: &Columns) -> Result<Vec<RawRecord>> {
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).map_err(|e| {
+        Error::data(
+            path,
+            e.line() as u64,
+            format!("not a JSON array of objects, nor JSON Lines ({e})"),
+        )
+    })?;
+    let (mut line, mut seen) = (1u64, 0usize);
+    let mut out = Vec::with_capacity(items.len());
+    for raw in items {
+        // The item is a slice of `text`: its line is counted from the previous item's.
+        let at = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+        line += text[seen..at].bytes().filter(|&b| b == b'\n').count() as u64;
+        seen = at;
+        let value: serde_json::Value = serde_json::from_str(raw.get())
+            .map_err(|e| Error::data(path, line, format!("not a JSON object ({e})")))?;
+        out.push(json_record(path, line, &value, columns)?);
+    }
+    Ok(out)
+}
+
+/// One JSON object as a record; `lineno` is where it starts, for errors.
+fn json_record(
+    path: &Path,
+    lineno: u64,
+    value: &serde_json::Value,
+    columns: &Columns,
+) -> Result<RawRecord> {
+    let obj = value
+        .as_object()
+        .ok_or_else(|| Error::data(path, lineno, "not a JSON object"))?;
+    let field = |name: &str| -> Result<Option<String>> {
+        match obj.get(name) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+            Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(serde_json::Value::Bool(b)) => Ok(Some(b.to_string())),
+            Some(_) => Err(Error::data(
+                path,
+                lineno,
+                format!("field `{name}` must be a string or number"),
+            )),
+        }
+    };
+    let absent = |name: &str, flag: &str| {
+        let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+        Error::data(
+            path,
+            lineno,
+            format!(
+                "no field `{name}` (found: {}); name the right one with {flag}",
+                keys.join(", ")
+            ),
+        )
+    };
+    let text = field(&columns.text)?.ok_or_else(|| absent(&columns.text, "--text-col"))?;
+    let label = field(&columns.label)?.ok_or_else(|| absent(&columns.label, "--label-col"))?;
+    let group = field(&columns.group)?;
+    if group.is_none() && columns.group != Columns::default().group {
+        return Err(absent(&columns.group, "--group-col"));
+    }
+    Ok(RawRecord {
+        line: lineno,
+        text,
+        label,
+        group,
+        para: field("para")?,
+        strength: field("strength")?,
+    })
 }
 
 #[cfg(test)]
@@ -651,13 +683,55 @@ mod tests {
     }
 
     #[test]
-    fn empty_files_and_json_arrays_say_what_is_expected() {
+    fn empty_files_say_what_is_expected() {
         for body in ["", "\n  \n"] {
             let err = read("a.csv", body, &Columns::default()).unwrap_err();
             assert!(err.to_string().contains("needs a header row"), "{err}");
         }
-        let err = read("a.jsonl", "[{\"text\": \"a\"}]\n", &Columns::default()).unwrap_err();
-        assert!(err.to_string().contains("one object per line"), "{err}");
+    }
+
+    #[test]
+    fn a_json_array_of_objects_reads_like_json_lines() {
+        // As many tools export a table: one array, objects spread over lines.
+        let c = Columns::default();
+        let array = read(
+            "a.json",
+            "\n[\n  {\"doc\": 1, \"label\": \"x\",\n   \"text\": \"One\"},\n  {\"doc\": 2, \"label\": \"y\", \"text\": \"Two\"}\n]\n",
+            &c,
+        )
+        .unwrap();
+        let lines = read(
+            "a.jsonl",
+            "{\"doc\":1,\"label\":\"x\",\"text\":\"One\"}\n{\"doc\":2,\"label\":\"y\",\"text\":\"Two\"}\n",
+            &c,
+        )
+        .unwrap();
+        let strip = |d: &Dataset| -> Vec<(String, String, String)> {
+            d.examples
+                .iter()
+                .map(|e| (e.group.clone(), e.label.clone(), e.text.clone()))
+                .collect()
+        };
+        assert_eq!(strip(&array), strip(&lines));
+        // Each record is reported under the line its object starts on.
+        let at: Vec<u64> = array.examples.iter().map(|e| e.line).collect();
+        assert_eq!(at, [3, 5]);
+        // A bad element names its line; a broken array names where it broke.
+        let err = read("a.json", "[\n{\"label\":\"x\",\"text\":\"a\"},\n7\n]", &c).unwrap_err();
+        assert!(matches!(err, Error::Data { line: 3, .. }), "{err}");
+        assert!(err.to_string().contains("not a JSON object"), "{err}");
+        let err = read(
+            "a.json",
+            "[\n{\"label\":\"x\",\"text\":\"a\"},\n{\"label\"\n",
+            &c,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("not a JSON array of objects"),
+            "{err}"
+        );
+        let err = read("a.json", "[{\"label\":\"x\",\"body\":\"a\"}]", &c).unwrap_err();
+        assert!(err.to_string().contains("found: body, label"), "{err}");
     }
 
     #[test]
