@@ -109,11 +109,21 @@ impl SearchSpace {
                 (2, 0.5, 0.0),
                 (1, 0.5, 0.25),
                 (3, 0.5, 0.0),
+                (5, 0.5, 0.0),
+                (3, 1.0, 0.0),
+                (8, 0.5, 0.0),
+                (5, 1.0, 0.0),
             ]
         };
         // The first searches always picked the smallest penalty and the widest window, at the
-        // grid's edge; 0.2 and ±3 extend it past both.
-        let alphas: &[f64] = if quick { &[1.0] } else { &[0.5, 2.0, 0.2] };
+        // grid's edge; 0.2 and ±3 extend it past both. The searches after that picked 0.2 and
+        // ±3 at weight 0.5, again at the edge, and so did the next (0.1, ±5), so the grid goes
+        // on to 0.05, ±8 and weight 1.
+        let alphas: &[f64] = if quick {
+            &[1.0]
+        } else {
+            &[0.5, 2.0, 0.2, 0.1, 0.05]
+        };
         let mut grid = Vec::new();
         for &(window, neighbour_weight, article_weight) in contexts {
             for &ngram_range in word_ranges {
@@ -354,7 +364,7 @@ mod tests {
     #[test]
     fn search_space_sizes_and_first_candidate_is_context_free() {
         let s = SearchSpace::new(&TrainConfig::default(), false);
-        assert_eq!(s.grid.len(), 5 * 2 * 3);
+        assert_eq!(s.grid.len(), 9 * 2 * 5);
         assert_eq!(s.toggles.len(), 5);
         assert!(!s.grid[0].featurizer.context.is_active());
         s.check().unwrap();
@@ -368,7 +378,7 @@ mod tests {
     fn word_ngram_ranges_can_be_restricted_and_are_checked() {
         let base = TrainConfig::default();
         let s = SearchSpace::with_word_ngrams(&base, false, &[[1, 1]]);
-        assert_eq!(s.grid.len(), 5 * 3);
+        assert_eq!(s.grid.len(), 9 * 5);
         assert!(s
             .grid
             .iter()
