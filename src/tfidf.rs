@@ -874,62 +874,48 @@ mod tests {
         }
 
         /// Rows with context for the paragraphs of one article (without context, their own
-        /// rows): own + neighbours' sum × (neighbour_weight / neighbours) + article mean ×
-        /// article_weight; every sum over paragraphs in reading order.
+        /// rows): row p is `Σ coef(p, q) · own row q` over the article's paragraphs q in reading
+        /// order, with coef = article_weight / paragraphs, plus 1 for q = p, plus
+        /// neighbour_weight / neighbours for q ≠ p within the window; its features are those of
+        /// every own row with a non-zero coefficient.
         pub fn article_rows(t: &Tfidf, texts: &[&str]) -> Vec<SparseVec> {
             let own: Vec<SparseVec> = texts.iter().map(|x| row(t, x)).collect();
-            let sum = |rows: &[&SparseVec]| {
-                let mut sum: BTreeMap<u32, f64> = BTreeMap::new();
-                for r in rows {
-                    for (&f, &v) in r.indices.iter().zip(&r.values) {
-                        *sum.entry(f).or_default() += v;
-                    }
-                }
-                sum
-            };
             let ctx = &t.config().context;
             if !ctx.is_active() {
                 return own;
             }
-            let whole = if ctx.article_weight > 0.0 {
-                let mut mean = sum(&own.iter().collect::<Vec<_>>());
-                if own.len() > 1 {
-                    mean.values_mut().for_each(|v| *v /= own.len() as f64);
-                }
-                mean
-            } else {
-                BTreeMap::new()
-            };
+            let n = own.len();
             let window = if ctx.neighbour_weight > 0.0 {
                 ctx.window
             } else {
                 0
             };
-            (0..own.len())
+            (0..n)
                 .map(|p| {
-                    let lo = p.saturating_sub(window);
-                    let hi = (p + window).min(own.len() - 1);
-                    let near: Vec<&SparseVec> =
-                        (lo..=hi).filter(|&q| q != p).map(|q| &own[q]).collect();
-                    let scale = ctx.neighbour_weight / near.len().max(1) as f64;
-                    let near = sum(&near);
-                    let mut all: BTreeMap<u32, f64> =
-                        own[p].indices.iter().map(|&f| (f, 0.0)).collect();
-                    all.extend(near.keys().chain(whole.keys()).map(|&f| (f, 0.0)));
-                    let mut out = SparseVec::default();
-                    for &f in all.keys() {
-                        let mine = own[p].indices.iter().position(|&g| g == f);
-                        let mut v = mine.map_or(0.0, |k| own[p].values[k]);
-                        if let Some(n) = near.get(&f) {
-                            v += n * scale;
+                    let (lo, hi) = (p.saturating_sub(window), (p + window).min(n - 1));
+                    let mut sum: BTreeMap<u32, f64> = BTreeMap::new();
+                    for (q, r) in own.iter().enumerate() {
+                        let mut coef = if ctx.article_weight > 0.0 {
+                            ctx.article_weight / n as f64
+                        } else {
+                            0.0
+                        };
+                        if q == p {
+                            coef += 1.0;
+                        } else if (lo..=hi).contains(&q) {
+                            coef += ctx.neighbour_weight / (hi - lo) as f64;
                         }
-                        if let Some(w) = whole.get(&f) {
-                            v += w * ctx.article_weight;
+                        if coef == 0.0 {
+                            continue;
                         }
-                        out.indices.push(f);
-                        out.values.push(v);
+                        for (&f, &v) in r.indices.iter().zip(&r.values) {
+                            *sum.entry(f).or_default() += coef * v;
+                        }
                     }
-                    out
+                    SparseVec {
+                        indices: sum.keys().copied().collect(),
+                        values: sum.values().copied().collect(),
+                    }
                 })
                 .collect()
         }

@@ -1,15 +1,16 @@
 //! Context features for [`super::Tfidf::transform_articles`]: each paragraph's own row plus the
 //! weighted means of its neighbours' and its article's rows.
 //!
-//! A [`ContextBuf`] holds one article's own rows at a time and works in the article's own
-//! numbering of features: its features,
-//! sorted, get local ids `0..u`, so that the sums are dense arrays of `u` slots and a row's
-//! features come out sorted from a scan of a `u`-bit set (a few words), not from a sort or a scan
-//! of the whole vocabulary. Every sum over paragraphs runs in reading order, so a row depends on
-//! its article's paragraphs only.
+//! [`Mixing`] says which own rows make each row with context, with what coefficients; it is the
+//! one definition of context. A row with context is linear in the own rows, so scoring and the
+//! sparse trainer apply the mixing to a linear model's class scores and never build these rows.
 //!
-//! Only training builds these rows. A row with context is linear in the own rows, so scoring
-//! computes a linear model's class scores on the own rows and mixes them ([`mix`]).
+//! Only the linfa solver (and the tests) build them: a [`ContextBuf`] holds one article's own
+//! rows at a time and works in the article's own numbering of features: its features, sorted,
+//! get local ids `0..u`, so that a row's sum is a dense array of `u` slots and its features come
+//! out sorted from a scan of a `u`-bit set (a few words), not from a sort or a scan of the whole
+//! vocabulary. Every sum over paragraphs runs in reading order, so a row depends on its
+//! article's paragraphs only.
 
 use super::{ContextConfig, FeatureSet, SparseVec};
 
@@ -26,11 +27,8 @@ pub(super) struct ContextBuf {
     features: Vec<u32>,
     /// Local id of every feature in `features`; stale elsewhere.
     local_of: Vec<u32>,
-    /// Per local id: the paragraph's own value, the sum of its neighbours' values, the article's
-    /// mean value.
-    mine: Vec<f64>,
-    near: Vec<f64>,
-    whole: Vec<f64>,
+    /// Per local id: the value of the row being made.
+    sum: Vec<f64>,
     /// A bit per local id: the features of the row being made.
     bits: Vec<u64>,
     /// Each paragraph's features as bits over local ids, `words` per paragraph in `paras` order:
@@ -69,8 +67,11 @@ impl ContextBuf {
         }
         self.local.resize(self.indices.len(), 0);
         self.number_features(seen);
-        let mut out = vec![SparseVec::default(); self.starts.len() - 1];
-        self.article(ctx, &mut out);
+        let n = self.starts.len() - 1;
+        let mut out = vec![SparseVec::default(); n];
+        // One article: its paragraphs are numbered 0..n in reading order.
+        let mixing = Mixing::new(ctx, &vec![0; n]).expect("rows are only built with context");
+        self.article(&mixing, &mut out);
         out
     }
 
@@ -101,93 +102,45 @@ impl ContextBuf {
                 mine[k as usize / 64] |= 1 << (k % 64);
             }
         }
-        for dense in [&mut self.mine, &mut self.near, &mut self.whole] {
-            if dense.len() < u {
-                dense.resize(u, 0.0);
-            }
+        if self.sum.len() < u {
+            self.sum.resize(u, 0.0);
         }
         if self.bits.len() < u.div_ceil(64) {
             self.bits.resize(u.div_ceil(64), 0);
         }
     }
 
-    /// Writes the article's rows into `out`: each feature's value is own + neighbours' sum ×
-    /// (neighbour_weight / neighbours) + article mean × article_weight, added in that order (the
-    /// order [`mix`] follows).
-    fn article(&mut self, ctx: &ContextConfig, out: &mut [SparseVec]) {
-        let n = out.len();
-        let u = self.features.len();
-        let words = u.div_ceil(64);
-        let entries = |i: usize| self.starts[i]..self.starts[i + 1];
-        let with_whole = ctx.article_weight > 0.0;
-        if with_whole {
-            for i in 0..n {
-                for e in entries(i) {
-                    self.whole[self.local[e] as usize] += self.values[e];
-                }
-            }
-            if n > 1 {
-                let m = n as f64;
-                self.whole[..u].iter_mut().for_each(|v| *v /= m);
-            }
-        }
-        let window = if ctx.neighbour_weight > 0.0 {
-            ctx.window
-        } else {
-            0
-        };
+    /// Writes the article's rows into `out`: row `i` is `Σ coef · own row j` over
+    /// `mixing.row(i)`, summed in that order, its features the union of those rows'.
+    fn article(&mut self, mixing: &Mixing, out: &mut [SparseVec]) {
+        let words = self.features.len().div_ceil(64);
         for (i, row) in out.iter_mut().enumerate() {
-            let lo = i.saturating_sub(window);
-            let hi = (i + window).min(n - 1);
-            for q in (lo..=hi).filter(|&q| q != i) {
-                for e in entries(q) {
-                    self.near[self.local[e] as usize] += self.values[e];
-                }
-            }
-            for e in entries(i) {
-                self.mine[self.local[e] as usize] = self.values[e];
-            }
+            let (cols, coefs) = mixing.row(i);
             let bits = &mut self.bits[..words];
-            bits.copy_from_slice(&self.para_bits[lo * words..(lo + 1) * words]);
-            for q in lo + 1..=hi {
-                let theirs = &self.para_bits[q * words..(q + 1) * words];
+            bits.fill(0);
+            for (&j, &c) in cols.iter().zip(coefs) {
+                let j = j as usize;
+                let theirs = &self.para_bits[j * words..(j + 1) * words];
                 bits.iter_mut().zip(theirs).for_each(|(b, t)| *b |= t);
-            }
-            if with_whole {
-                // Every feature of the article is in every row.
-                self.bits[..words].fill(!0);
-                if !u.is_multiple_of(64) {
-                    self.bits[words - 1] = (1 << (u % 64)) - 1;
+                for e in self.starts[j]..self.starts[j + 1] {
+                    self.sum[self.local[e] as usize] += c * self.values[e];
                 }
             }
-            // The neighbours' mean times the weight, as one factor.
-            let near_scale = match hi - lo {
-                0 => 0.0,
-                n => ctx.neighbour_weight / n as f64,
-            };
-            let whole_scale = ctx.article_weight;
-            let count = self.bits[..words]
-                .iter()
-                .map(|w| w.count_ones() as usize)
-                .sum();
+            let count = bits.iter().map(|w| w.count_ones() as usize).sum();
             row.indices.resize(count, 0);
             row.values.resize(count, 0.0);
-            let mut j = 0;
+            let mut at = 0;
             for w in 0..words {
                 let mut bits = std::mem::take(&mut self.bits[w]);
                 while bits != 0 {
                     let k = w * 64 + bits.trailing_zeros() as usize;
                     bits &= bits - 1;
-                    let v = std::mem::take(&mut self.mine[k])
-                        + std::mem::take(&mut self.near[k]) * near_scale
-                        + self.whole[k] * whole_scale;
-                    row.indices[j] = self.features[k];
-                    row.values[j] = v;
-                    j += 1;
+                    row.indices[at] = self.features[k];
+                    row.values[at] = std::mem::take(&mut self.sum[k]);
+                    at += 1;
                 }
             }
         }
-        self.whole[..u].fill(0.0);
     }
 }
 
