@@ -113,16 +113,24 @@ impl SearchSpace {
                 (3, 1.0, 0.0),
                 (8, 0.5, 0.0),
                 (5, 1.0, 0.0),
+                (8, 1.0, 0.0),
+                (5, 2.0, 0.0),
+                (12, 1.0, 0.0),
+                (8, 2.0, 0.0),
             ]
         };
         // The first searches always picked the smallest penalty and the widest window, at the
         // grid's edge; 0.2 and ±3 extend it past both. The searches after that picked 0.2 and
         // ±3 at weight 0.5, again at the edge, and so did the next (0.1, ±5), so the grid goes
-        // on to 0.05, ±8 and weight 1.
+        // on to 0.05, ±8 and weight 1. That search picked ±5 at weight 1, the largest weight, so
+        // weight 2 (at ±5) and weight 1 at ±8 follow; it took ±8 at weight 1 (edge again), so ±12
+        // at weight 1 and ±8 at weight 2 follow. That took ±12 at weight 1 and alpha 0.05, both at
+        // the edge: alpha 0.02 follows, but the window stops at ±12, which already spans every
+        // written article (at most 12 paragraphs), so the written set cannot tell wider apart.
         let alphas: &[f64] = if quick {
             &[1.0]
         } else {
-            &[0.5, 2.0, 0.2, 0.1, 0.05]
+            &[0.5, 2.0, 0.2, 0.1, 0.05, 0.02]
         };
         let mut grid = Vec::new();
         for &(window, neighbour_weight, article_weight) in contexts {
@@ -364,7 +372,7 @@ mod tests {
     #[test]
     fn search_space_sizes_and_first_candidate_is_context_free() {
         let s = SearchSpace::new(&TrainConfig::default(), false);
-        assert_eq!(s.grid.len(), 9 * 2 * 5);
+        assert_eq!(s.grid.len(), 13 * 2 * 6);
         assert_eq!(s.toggles.len(), 5);
         assert!(!s.grid[0].featurizer.context.is_active());
         s.check().unwrap();
@@ -378,7 +386,7 @@ mod tests {
     fn word_ngram_ranges_can_be_restricted_and_are_checked() {
         let base = TrainConfig::default();
         let s = SearchSpace::with_word_ngrams(&base, false, &[[1, 1]]);
-        assert_eq!(s.grid.len(), 9 * 5);
+        assert_eq!(s.grid.len(), 13 * 6);
         assert!(s
             .grid
             .iter()
