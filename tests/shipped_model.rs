@@ -69,3 +69,24 @@ fn shipped_model_is_reproducible_from_its_own_provenance() {
         "the shipped model carries its cross-validated scores"
     );
 }
+
+#[test]
+fn the_fuzz_seed_models_load_in_the_current_format() {
+    // They seed the model-loader fuzz target; a seed that no longer loads only exercises the
+    // version check (they sat at format 1 for two format changes before this test).
+    let dir = root().join("fuzz/seeds/model");
+    let mut loaded = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() == "version-only.json" {
+            assert!(StanceModel::load(&path).is_err());
+            continue;
+        }
+        let model = StanceModel::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut buf = slant::tfidf::TransformBuf::default();
+        let p = model.probabilities("strike the camps", &mut buf);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        loaded += 1;
+    }
+    assert_eq!(loaded, 2);
+}
