@@ -119,14 +119,11 @@ impl SearchSpace {
                 (8, 2.0, 0.0),
             ]
         };
-        // The first searches always picked the smallest penalty and the widest window, at the
-        // grid's edge; 0.2 and ±3 extend it past both. The searches after that picked 0.2 and
-        // ±3 at weight 0.5, again at the edge, and so did the next (0.1, ±5), so the grid goes
-        // on to 0.05, ±8 and weight 1. That search picked ±5 at weight 1, the largest weight, so
-        // weight 2 (at ±5) and weight 1 at ±8 follow; it took ±8 at weight 1 (edge again), so ±12
-        // at weight 1 and ±8 at weight 2 follow. That took ±12 at weight 1 and alpha 0.05, both at
-        // the edge: alpha 0.02 follows, but the window stops at ±12, which already spans every
-        // written article (at most 12 paragraphs), so the written set cannot tell wider apart.
+        // Each search so far picked a candidate at the grid's edge (the smallest penalty, the
+        // widest window, the largest weight), and the grid was extended past it each time (the
+        // steps are in README, "Latest figures"). The window stops at ±12: that already spans
+        // every written article (at most 12 paragraphs), so the written set cannot tell wider
+        // windows apart.
         let alphas: &[f64] = if quick {
             &[1.0]
         } else {
